@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using EdgeMonitor.Configuration;
+using EdgeMonitor.Monitoring;
+using EdgeMonitor.Probes;
+using EdgeMonitor.Reporting;
+
+namespace EdgeMonitor.Cli;
+
+public static class CheckCommand
+{
+    public static Verb Verb { get; } = new("check", "check every selected endpoint once and print why each fails",
+        """
+        usage: edgemonitor check [--config PATH] [--profile NAME]... [--json]
+
+        Runs every target of the selected profiles once, concurrently within probe.concurrency,
+        and prints a table and a summary.
+          --config PATH    configuration file (default: the embedded default, every profile)
+          --profile NAME   only this built-in profile (repeatable); replaces the config's list
+          --json           one JSON object: overall, profiles, groups, results
+
+        exit: 0 ok, 1 degraded, 2 failing, 3 unknown, 64 usage error, 78 config error
+
+        """, RunAsync);
+
+    private static async Task<int> RunAsync(Args args)
+    {
+        string? configPath = args.Option("--config");
+        List<string> profiles = args.Options("--profile");
+        bool json = args.Flag("--json");
+        args.EnsureEmpty();
+
+        EdgeMonitorConfig config = ConfigLoader.Load(configPath);
+        if (profiles.Count > 0)
+        {
+            config.Profiles = profiles;
+            config.Targets = config.Targets.Where(t => t.Profile is not null && profiles.Contains(t.Profile)).ToList();
+            config.Requirements = config.Requirements.Where(kv => profiles.Contains(kv.Key.Split('/')[0]))
+                .ToDictionary(kv => kv.Key, kv => kv.Value);
+            ConfigLoader.Validate(config, configPath ?? ConfigLoader.EmbeddedName);
+        }
+        IReadOnlyList<Target> targets = TargetCatalog.Build(config);
+        var runner = new ProbeRunner(EnvironmentFactory.Create(config));
+
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        long start = Stopwatch.GetTimestamp();
+        IReadOnlyList<ProbeResult> results;
+        try
+        {
+            results = await runner.RunAllAsync(targets, cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("edgemonitor check: interrupted");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        TimeSpan wall = Stopwatch.GetElapsedTime(start);
+        StatusSnapshot snapshot = StatusEvaluator.Evaluate(targets, results);
+
+        if (json)
+            Console.Out.WriteLine(StatusJson.Serialize(snapshot));
+        else
+            Console.Out.Write(StatusTable.Render(snapshot, wall));
+
+        return snapshot.Overall switch
+        {
+            Status.Ok => ExitCodes.Ok,
+            Status.Degraded => ExitCodes.Degraded,
+            Status.Failing => ExitCodes.Failing,
+            _ => ExitCodes.Unknown,
+        };
+    }
+}

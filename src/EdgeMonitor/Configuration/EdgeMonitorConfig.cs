@@ -1,0 +1,176 @@
+using System.Text.Json.Serialization;
+
+namespace EdgeMonitor.Configuration;
+
+// The configuration file's shape. Property names are the JSON keys (camelCase through the
+// source-generated context); unknown keys are errors. Defaults here are the documented ones.
+
+public sealed class EdgeMonitorConfig
+{
+    public string Site { get; set; } = "default";
+
+    /// <summary>Node name; empty means the machine's host name.</summary>
+    public string Node { get; set; } = "";
+
+    /// <summary>Built-in profile names to check. Empty: none (only custom targets).</summary>
+    public List<string> Profiles { get; set; } = [];
+
+    /// <summary>Custom targets, same fields as built-in ones.</summary>
+    public List<TargetConfig> Targets { get; set; } = [];
+
+    /// <summary>Per-target requirement overrides: "profile/targetId" to required|optional|blocked.</summary>
+    public Dictionary<string, string> Requirements { get; set; } = [];
+
+    /// <summary>name, name:port, ip or ip:port to ip or ip:port: connect there, keep the name for SNI and Host.</summary>
+    public Dictionary<string, string> AddressMap { get; set; } = [];
+
+    public DnsConfig Dns { get; set; } = new();
+    public NtpConfig Ntp { get; set; } = new();
+    public TlsConfig Tls { get; set; } = new();
+    public ProbeConfig Probe { get; set; } = new();
+    public MonitorConfig Monitor { get; set; } = new();
+    public MqttConfig Mqtt { get; set; } = new();
+    public LedsConfig Leds { get; set; } = new();
+    public LoggingConfig Logging { get; set; } = new();
+}
+
+public sealed class TargetConfig
+{
+    public string? Profile { get; set; }
+    public string? Id { get; set; }
+    public string? Kind { get; set; }
+    public string? Host { get; set; }
+    public int Port { get; set; }
+    public string? Requirement { get; set; }
+    public string? Role { get; set; }
+    public string? Group { get; set; }
+    public string? Note { get; set; }
+    public string? Alpn { get; set; }
+    public string? Path { get; set; }
+    public int? IdleSeconds { get; set; }
+}
+
+public sealed class DnsConfig
+{
+    /// <summary>ip[:port] of a DNS server to ask instead of the system resolver.</summary>
+    public string? Server { get; set; }
+}
+
+public sealed class NtpConfig
+{
+    /// <summary>The DHCP-advertised NTP server (host[:port]); replaces the fixed pools where a guide says so.</summary>
+    public string? Server { get; set; }
+
+    /// <summary>A local clock off by more than this fails as clock_skew.</summary>
+    public int MaxOffsetMs { get; set; } = 1000;
+}
+
+public sealed class TlsConfig
+{
+    /// <summary>PEM file of extra CAs trusted besides the system store (a lab CA, a site's own).</summary>
+    public string? ExtraCaFile { get; set; }
+}
+
+public sealed class ProbeConfig
+{
+    public int TimeoutMs { get; set; } = 5000;
+    public int Concurrency { get; set; } = 16;
+
+    /// <summary>off | optional | required: how IPv6 results weigh. Optional: a failure only degrades.</summary>
+    public string Ipv6 { get; set; } = "optional";
+}
+
+public sealed class MonitorConfig
+{
+    /// <summary>Interval for every kind unless <see cref="Intervals"/> names it.</summary>
+    public int IntervalSeconds { get; set; } = 30;
+
+    /// <summary>Per-kind intervals in seconds, e.g. { "ntp": 300 }.</summary>
+    public Dictionary<string, int> Intervals { get; set; } = [];
+
+    /// <summary>Fraction of the interval added or taken at random (0..0.5).</summary>
+    public double Jitter { get; set; } = 0.1;
+
+    public int FailuresToFail { get; set; } = 2;
+    public int SuccessesToRecover { get; set; } = 2;
+
+    public int WatchdogSeconds { get; set; } = 0;
+}
+
+public sealed class MqttConfig
+{
+    public bool Enabled { get; set; }
+    public string Host { get; set; } = "localhost";
+    public int Port { get; set; } = 1883;
+    public string? TopicPrefix { get; set; }
+    public MqttTlsConfig? Tls { get; set; }
+    public string? CredentialsFile { get; set; }
+    public string? ClientId { get; set; }
+    public int KeepAliveSeconds { get; set; } = 60;
+    public string Protocol { get; set; } = "3.1.1";
+    public bool HomeAssistant { get; set; } = true;
+    public string DiscoveryPrefix { get; set; } = "homeassistant";
+    public int SpoolMaxEvents { get; set; } = 10000;
+    public int SpoolMaxBytes { get; set; } = 4 * 1024 * 1024;
+}
+
+public sealed class MqttTlsConfig
+{
+    public string? CaFile { get; set; }
+    public string? CertFile { get; set; }
+    public string? KeyFile { get; set; }
+
+    /// <summary>Certificate verification; on unless explicitly turned off.</summary>
+    public bool Verify { get; set; } = true;
+}
+
+public sealed class LedsConfig
+{
+    public string SysfsRoot { get; set; } = "/sys";
+    public List<IndicatorConfig> Indicators { get; set; } = [];
+    public ButtonConfig? Button { get; set; }
+
+    /// <summary>What the LEDs show after a clean exit: off | failing.</summary>
+    public string OnExit { get; set; } = "off";
+}
+
+public sealed class IndicatorConfig
+{
+    /// <summary>overall, a profile name or a group id (profile/group).</summary>
+    public string Source { get; set; } = "overall";
+
+    /// <summary>gpio | ledclass | console</summary>
+    public string Driver { get; set; } = "console";
+
+    public string? Chip { get; set; }
+    public bool ActiveLow { get; set; }
+    public string? Green { get; set; }
+    public string? Amber { get; set; }
+    public string? Red { get; set; }
+}
+
+public sealed class ButtonConfig
+{
+    public string Chip { get; set; } = "/dev/gpiochip0";
+    public string Line { get; set; } = "";
+    public bool ActiveLow { get; set; } = true;
+    public int DebounceMs { get; set; } = 30;
+    public int LongPressMs { get; set; } = 2000;
+}
+
+public sealed class LoggingConfig
+{
+    /// <summary>Directory for rolling log files; empty: $LOGS_DIRECTORY, else console only.</summary>
+    public string? Directory { get; set; }
+    public string Level { get; set; } = "Information";
+    public long FileSizeLimitBytes { get; set; } = 1024 * 1024;
+    public int RetainedFileCount { get; set; } = 5;
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+    AllowTrailingCommas = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(EdgeMonitorConfig))]
+internal sealed partial class ConfigJsonContext : JsonSerializerContext;

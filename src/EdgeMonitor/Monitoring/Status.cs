@@ -1,0 +1,43 @@
+using EdgeMonitor.Probes;
+
+namespace EdgeMonitor.Monitoring;
+
+/// <summary>The glance answer. Order matters: a larger value is worse, except Unknown (see <see cref="StatusOrder"/>).</summary>
+public enum Status { Ok, Degraded, Failing, Unknown }
+
+public static class StatusOrder
+{
+    public static string ToName(this Status s) => s switch
+    {
+        Status.Ok => "ok",
+        Status.Degraded => "degraded",
+        Status.Failing => "failing",
+        _ => "unknown",
+    };
+
+    /// <summary>Severity for "worst of": failing > degraded > unknown > ok.</summary>
+    public static int Severity(this Status s) => s switch
+    {
+        Status.Ok => 0,
+        Status.Unknown => 1,
+        Status.Degraded => 2,
+        _ => 3,
+    };
+
+    public static Status Worst(Status a, Status b) => a.Severity() >= b.Severity() ? a : b;
+}
+
+public sealed record GroupStatus(string Profile, string Id, Status Status, string Reason, string Detail)
+{
+    public string Key => $"{Profile}/{Id}";
+}
+
+public sealed record ProfileStatus(string Name, Status Status);
+
+/// <summary>One evaluation of everything: overall, per profile, per group, and the results behind it.</summary>
+public sealed record StatusSnapshot(
+    Status Overall,
+    string OverallReason,
+    IReadOnlyList<ProfileStatus> Profiles,
+    IReadOnlyList<GroupStatus> Groups,
+    IReadOnlyList<ProbeResult> Results);

@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace EdgeMonitor.Probes;
+
+/// <summary>TCP connect shared by every TCP-based probe, with the failure told apart by errno.</summary>
+public static class Connector
+{
+    /// <summary>Connects, or returns the failure as an outcome (refused, dropped, unreachable, reset).</summary>
+    public static async Task<(Socket? Socket, ProbeOutcome? Failure)> ConnectAsync(IPEndPoint endpoint, CancellationToken timeout)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endpoint, timeout).ConfigureAwait(false);
+            return (socket, null);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            socket.Dispose();
+            return (null, ProbeOutcome.Fail(Reason.TcpTimeout, $"no answer from {endpoint} (silently dropped)"));
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            return (null, FromSocketError(e.SocketErrorCode, endpoint));
+        }
+    }
+
+    public static ProbeOutcome FromSocketError(SocketError error, IPEndPoint endpoint) => error switch
+    {
+        SocketError.ConnectionRefused => ProbeOutcome.Fail(Reason.TcpRefused, $"{endpoint} refused the connection"),
+        SocketError.TimedOut => ProbeOutcome.Fail(Reason.TcpTimeout, $"no answer from {endpoint} (silently dropped)"),
+        SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown =>
+            ProbeOutcome.Fail(Reason.TcpReset, $"{endpoint} reset the connection"),
+        SocketError.NetworkUnreachable or SocketError.HostUnreachable or SocketError.NetworkDown
+            or SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported =>
+            ProbeOutcome.Fail(Reason.TcpUnreachable, $"{endpoint} unreachable ({error})"),
+        _ => ProbeOutcome.Fail(Reason.TcpUnreachable, $"{endpoint}: {error}"),
+    };
+}

@@ -1,0 +1,24 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace EdgeMonitor.Probes;
+
+/// <summary>How IPv6 results weigh: not probed, a failure only degrades, or weighed like IPv4.</summary>
+public enum Ipv6Mode { Off, Optional, Required }
+
+/// <summary>The shared, read-only setting every probe runs in; built once per configuration.</summary>
+public sealed class ProbeEnvironment
+{
+    public required IResolver Resolver { get; init; }
+    public AddressMap AddressMap { get; init; } = AddressMap.Empty;
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+    public int Concurrency { get; init; } = 16;
+    public Ipv6Mode Ipv6 { get; init; } = Ipv6Mode.Optional;
+
+    /// <summary>Extra trust anchors beside the system store (tls.extraCaFile).</summary>
+    public X509Certificate2Collection ExtraCas { get; init; } = [];
+
+    /// <summary>A local clock off by more than this fails as clock_skew.</summary>
+    public TimeSpan MaxClockOffset { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,23 @@
+namespace EdgeMonitor.Probes;
+
+/// <summary>The one table from kind name to probe. Adding a kind is one line here and one file.</summary>
+public static class ProbeKinds
+{
+    public static IReadOnlyList<IProbe> All { get; } =
+    [
+        new TcpProbe(),
+        new BlockedProbe(),
+    ];
+
+    public static IProbe? Find(string kind)
+    {
+        foreach (IProbe p in All)
+        {
+            if (p.Kind == kind)
+                return p;
+        }
+        return null;
+    }
+
+    public static string Names => string.Join(", ", All.Select(p => p.Kind));
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace EdgeMonitor.Probes;
+
+/// <summary>
+/// The shared work around every probe, done once: address mapping and per-family resolution,
+/// the timeout, latency, bounded concurrency, and turning stray exceptions into reason codes.
+/// </summary>
+public sealed class ProbeRunner(ProbeEnvironment env)
+{
+    private readonly SemaphoreSlim _slots = new(Math.Max(1, env.Concurrency));
+
+    public ProbeEnvironment Environment => env;
+
+    /// <summary>Runs every target once, concurrently within the bound; results in target order.</summary>
+    public async Task<IReadOnlyList<ProbeResult>> RunAllAsync(IReadOnlyList<Target> targets, CancellationToken ct)
+    {
+        var tasks = new Task<IReadOnlyList<ProbeResult>>[targets.Count];
+        for (int i = 0; i < targets.Count; i++)
+            tasks[i] = RunAsync(targets[i], ct);
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        var all = new List<ProbeResult>();
+        foreach (var t in tasks)
+            all.AddRange(t.Result);
+        return TlsInterception.Reclassify(all);
+    }
+
+    /// <summary>Probes one target: one result per family that applies (or one for a name that does not resolve).</summary>
+    public async Task<IReadOnlyList<ProbeResult>> RunAsync(Target target, CancellationToken ct)
+    {
+        IProbe probe = ProbeKinds.Find(target.Kind)
+            ?? throw new InvalidOperationException($"unknown probe kind '{target.Kind}'");
+
+        if (env.AddressMap.TryMap(target.Host, target.Port, out IPEndPoint mapped))
+            return [await ProbeOneAsync(probe, target, FamilyOf(mapped.Address), mapped, null, ct).ConfigureAwait(false)];
+
+        if (IPAddress.TryParse(target.Host, out IPAddress? literal))
+            return [await ProbeOneAsync(probe, target, FamilyOf(literal), new IPEndPoint(literal, target.Port), null, ct).ConfigureAwait(false)];
+
+        Family[] families = env.Ipv6 == Ipv6Mode.Off ? [Family.IPv4] : [Family.IPv4, Family.IPv6];
+
+        if (!probe.NeedsAddress)
+        {
+            var own = await Task.WhenAll(families.Select(f => ProbeOneAsync(probe, target, f, null, null, ct))).ConfigureAwait(false);
+            return own;
+        }
+
+        // Resolve A and AAAA separately: each family passes or fails on its own.
+        var answers = await Task.WhenAll(families.Select(f => ResolveAsync(target.Host, f, ct))).ConfigureAwait(false);
+        DnsAnswer v4 = answers[0];
+        DnsAnswer? v6 = answers.Length > 1 ? answers[1] : null;
+
+        // A name with no address of any kind is one DNS failure, not one per family.
+        if (!v4.Ok && (v6 is null || !v6.Ok) && (v6 is null || v6.Reason == v4.Reason || v6.Reason == Reason.DnsNoAddress))
+            return [DnsFailure(target, Family.Any, v4)];
+
+        var results = new List<Task<ProbeResult>>(2);
+        results.Add(v4.Ok
+            ? ProbeOneAsync(probe, target, Family.IPv4, new IPEndPoint(v4.Addresses[0], target.Port), v4, ct)
+            : Task.FromResult(DnsFailure(target, Family.IPv4, v4)));
+        // No AAAA at all means the service has no IPv6 presence: nothing for the firewall to pass, no row.
+        if (v6 is not null && v6.Reason != Reason.DnsNoAddress)
+        {
+            results.Add(v6.Ok
+                ? ProbeOneAsync(probe, target, Family.IPv6, new IPEndPoint(v6.Addresses[0], target.Port), v6, ct)
+                : Task.FromResult(DnsFailure(target, Family.IPv6, v6)));
+        }
+        return await Task.WhenAll(results).ConfigureAwait(false);
+    }
+
+    private async Task<DnsAnswer> ResolveAsync(string name, Family family, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(env.Timeout);
+        try
+        {
+            return await env.Resolver.ResolveAsync(name, family, cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new DnsAnswer(Reason.DnsTimeout, [], $"{name}: no answer in time");
+        }
+    }
+
+    private ProbeResult DnsFailure(Target target, Family family, DnsAnswer answer) =>
+        new(target, family, null, false, answer.Reason, answer.Detail, 0, Weigh(target, family), env.Time.GetUtcNow());
+
+    private async Task<ProbeResult> ProbeOneAsync(IProbe probe, Target target, Family family, IPEndPoint? endpoint, DnsAnswer? dns, CancellationToken ct)
+    {
+        await _slots.WaitAsync(ct).ConfigureAwait(false);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(env.Timeout);
+        long start = Stopwatch.GetTimestamp();
+        ProbeOutcome outcome;
+        try
+        {
+            outcome = await probe.ProbeAsync(new ProbeContext
+            {
+                Target = target,
+                Family = family,
+                Endpoint = endpoint,
+                Environment = env,
+                Timeout = cts.Token,
+            }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            outcome = new ProbeOutcome(probe.TimeoutReason == Reason.Ok, probe.TimeoutReason,
+                $"no answer within {env.Timeout.TotalMilliseconds:0} ms");
+        }
+        catch (SocketException e) when (endpoint is not null)
+        {
+            outcome = Connector.FromSocketError(e.SocketErrorCode, endpoint);
+        }
+        catch (IOException e) when (e.InnerException is SocketException se && endpoint is not null)
+        {
+            outcome = Connector.FromSocketError(se.SocketErrorCode, endpoint);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        string detail = dns is not null && dns.Addresses.Count > 1
+            ? $"{outcome.Detail} (also resolves to {string.Join(' ', dns.Addresses.Skip(1).Take(3))})"
+            : outcome.Detail;
+        return new ProbeResult(target, family, endpoint?.ToString(), outcome.Pass, outcome.Reason, detail,
+            Math.Round(ms, 1), Weigh(target, family), env.Time.GetUtcNow())
+        { Issuer = outcome.Issuer };
+    }
+
+    private Requirement Weigh(Target target, Family family) =>
+        family == Family.IPv6 && env.Ipv6 == Ipv6Mode.Optional && target.Requirement == Requirement.Required
+            ? Requirement.Optional
+            : target.Requirement;
+
+    private static Family FamilyOf(IPAddress a) =>
+        a.AddressFamily == AddressFamily.InterNetworkV6 && !a.IsIPv4MappedToIPv6 ? Family.IPv6 : Family.IPv4;
+}

@@ -1,0 +1,3 @@
+using EdgeMonitor.Cli;
+
+return await EdgeMonitor.Cli.Verbs.MainAsync(args);
