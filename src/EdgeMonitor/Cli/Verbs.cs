@@ -13,6 +13,7 @@ public static class Verbs
     [
         CheckCommand.Verb,
         ProfilesCommand.Verb,
+        AllowlistCommand.Verb,
     ];
 
     public static string Version =>
