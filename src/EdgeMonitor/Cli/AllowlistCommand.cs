@@ -15,7 +15,8 @@ public static class AllowlistCommand
         Prints the rules the selected profiles need, from the built-in vendor guide data: every
         name, IP literal, port and protocol, one comment per rule naming the guide's line.
         Targets the config marks `blocked` (requirements, custom targets) become explicit rejects,
-        placed before the allows. nftables output is one `table inet edgemonitor` (default drop
+        placed before the allows. A target the config's addressMap sends elsewhere is allowed
+        where it really goes. nftables output is one `table inet edgemonitor` (default drop
         on forward) that replaces itself when loaded again.
           --config PATH    configuration file (default: the embedded default, every profile)
           --profile NAME   only this built-in profile (repeatable); replaces the config's list
@@ -72,7 +73,8 @@ public static class AllowlistCommand
                 .ToDictionary(kv => kv.Key, kv => kv.Value);
         }
         IReadOnlyList<Target> targets = TargetCatalog.Build(config, configPath ?? ConfigLoader.EmbeddedName);
-        var rules = Allowlist.Rules(targets);
+        AddressMap.TryCreate(config.AddressMap, out AddressMap map, out _);
+        var rules = Allowlist.Rules(targets, map);
         Console.Out.Write(Allowlist.Render(rules, new AllowlistOptions
         {
             Format = fmt,

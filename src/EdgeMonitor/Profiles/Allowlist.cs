@@ -58,9 +58,10 @@ public static class Allowlist
 
     /// <summary>
     /// One rule per distinct (host, port, transport, allow/reject), in target order, rejects first.
-    /// A blocked target keeps the transport of the built-in target it overrides.
+    /// A blocked target keeps the transport of the built-in target it overrides. A target the
+    /// config's addressMap sends elsewhere gets a rule for where it really goes (a lab, a proxy).
     /// </summary>
-    public static IReadOnlyList<AllowlistRule> Rules(IEnumerable<Target> targets)
+    public static IReadOnlyList<AllowlistRule> Rules(IEnumerable<Target> targets, AddressMap? map = null)
     {
         var order = new List<(string Host, int Port, Transport T, bool Reject)>();
         var byKey = new Dictionary<(string, int, Transport, bool), (List<string> Keys, List<string> Notes)>();
@@ -69,9 +70,19 @@ public static class Allowlist
             bool reject = t.Requirement == Requirement.Blocked;
             Transport transport = reject ? BuiltInTransport(t) ?? Transport.Tcp : TransportOf(t.Kind);
             string host = t.Host.Trim().ToLowerInvariant();
-            if (IPAddress.TryParse(host, out var a))
+            int port = t.Port;
+            string note = t.Note;
+            if (map is not null && map.TryMap(host, port, out IPEndPoint to))
+            {
+                note += $" (addressMap: {host}:{port} goes to {to})";
+                host = to.Address.ToString();
+                port = to.Port;
+            }
+            else if (IPAddress.TryParse(host, out var a))
+            {
                 host = a.ToString();
-            var key = (host, t.Port, transport, reject);
+            }
+            var key = (host, port, transport, reject);
             if (!byKey.TryGetValue(key, out var entry))
             {
                 entry = ([], []);
@@ -79,8 +90,8 @@ public static class Allowlist
                 order.Add(key);
             }
             entry.Keys.Add(t.Key);
-            if (!entry.Notes.Contains(t.Note))
-                entry.Notes.Add(t.Note);
+            if (!entry.Notes.Contains(note))
+                entry.Notes.Add(note);
         }
         return order.OrderBy(k => k.Reject ? 0 : 1)
             .Select(k => new AllowlistRule(k.Host, k.Port, k.T, k.Reject, byKey[k].Keys, byKey[k].Notes))
