@@ -2,7 +2,7 @@
 # The firewall lab: three network namespaces, nothing else on the host touched.
 #
 #   site (EdgeMonitor)  --veth-->  fw (routing, NAT, the policy under test)  --veth-->  inet (every seed host)
-#   10.99.1.2 fd99:1::2            10.99.1.1 | 10.99.254.1                              10.99.254.2, services below
+#   10.99.1.2 fd99:1::2            10.99.1.1 | 10.99.254.1                              10.99.254.2, services on lo
 #
 # inet answers every built-in name: dnsmasq (the site's DNS, via /etc/netns/<site>/resolv.conf),
 # nginx (TLS 443 under a lab CA, HTTP 80), chronyd (NTP 123, local stratum, -x), a banner on
@@ -122,23 +122,24 @@ lab_net() {
   ip -n "$NS_FW" route add default via 10.99.254.2
   ip -n "$NS_FW" -6 route add default via fd99:fe::2
   lab_fw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-  # The inet namespace holds every service address on one dummy interface.
-  ip -n "$NS_INET" link add svc type dummy
-  ip -n "$NS_INET" link set svc up
+  # The inet namespace holds every service address on its loopback (local to the whole
+  # namespace; no dummy module needed).
   local h a4 a6 lit
-  for a in "$DNS4/32" "$NOC4/32" "$ECHO4/32" "$CORP4/32" "$PROXY4/32" "$SNIF4/32"; do ip -n "$NS_INET" addr add "$a" dev svc; done
-  for a in "$DNS6/128" "$PROXY6/128" "$SNIF6/128"; do ip -n "$NS_INET" addr add "$a" dev svc nodad; done
+  for a in "$DNS4/32" "$NOC4/32" "$ECHO4/32" "$CORP4/32" "$PROXY4/32" "$SNIF4/32"; do ip -n "$NS_INET" addr add "$a" dev lo; done
+  for a in "$DNS6/128" "$PROXY6/128" "$SNIF6/128"; do ip -n "$NS_INET" addr add "$a" dev lo nodad; done
   while read -r h a4 a6; do
-    ip -n "$NS_INET" addr add "$a4/32" dev svc
-    ip -n "$NS_INET" addr add "$a6/128" dev svc nodad
+    ip -n "$NS_INET" addr add "$a4/32" dev lo
+    ip -n "$NS_INET" addr add "$a6/128" dev lo nodad
   done <"$RUN/names"
-  while read -r lit a4; do ip -n "$NS_INET" addr add "$a4/32" dev svc; done <"$RUN/literals"
+  while read -r lit a4; do ip -n "$NS_INET" addr add "$a4/32" dev lo; done <"$RUN/literals"
 
   # DNS: `ip netns exec` bind-mounts each file of /etc/netns/<ns>/ over /etc/<file>, so the
   # site (and fw, which resolves names when a policy loads) ask the lab's dnsmasq and see no host entries.
   for ns in "$NS_SITE" "$NS_FW"; do
     mkdir -p "/etc/netns/$ns"
-    printf 'nameserver %s\noptions timeout:5 attempts:2\n' "$DNS4" >"/etc/netns/$ns/resolv.conf"
+    # 2 s, one try: a dropped DNS costs each lookup 2 s, not glibc's 5 s x 2 (see README: with
+    # the system resolver, blocking lookups hold thread-pool threads for that long).
+    printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$DNS4" >"/etc/netns/$ns/resolv.conf"
     printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$ns/hosts"
     printf 'hosts: files dns\n' >"/etc/netns/$ns/nsswitch.conf"
   done
@@ -249,10 +250,21 @@ lab_wait_tcp() { # host port: poll from inside inet (bash /dev/tcp), 15 s at mos
     lab_inet timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null && return 0
     sleep 0.1
   done
-  lab_log "nothing listens on $1:$2 in $NS_INET"; tail -5 "$RUN"/*.log >&2; return 1
+  lab_log "nothing listens on $1:$2 in $NS_INET"; for f in "$RUN"/*.log; do tail -n 5 "$f" >&2; done; return 1
 }
 
 # --- the site's EdgeMonitor config ----------------------------------------------------------
+
+# Does the binary's own DNS client (dns.server) work? It tells a timeout from SERVFAIL, the
+# system resolver cannot. Asked once, inside the site namespace, of the lab's dnsmasq.
+lab_dns_server_works() {
+  local n; n=$(sed -n 1p "$RUN/names" | cut -d' ' -f1)
+  jq -n --arg s "$DNS4" --arg h "$n" '{dns: {server: $s}, probe: {ipv6: "off"},
+    targets: [{id: "dns", kind: "tcp", host: $h, port: 80}]}' >"$RUN/dns-probe.json"
+  # shellcheck disable=SC2086
+  lab_site $EDGEMONITOR check --config "$RUN/dns-probe.json" --json 2>/dev/null \
+    | jq -e '.results[0].reason == "ok"' >/dev/null 2>&1
+}
 
 # Kinds the binary does not have yet are probed as what a firewall sees of them: a TCP connect
 # (tls, http, ssh); UDP kinds (ntp) are left out. With every kind present the built-in profiles
@@ -267,6 +279,12 @@ lab_config() {
   done
   [ "${LAB_TCP_ONLY:-0}" = 1 ] && all_known=0
   echo "$all_known" >"$RUN/full"
+  local dns='{}'
+  if [ "${LAB_SYSTEM_RESOLVER:-0}" != 1 ] && lab_dns_server_works; then
+    dns=$(jq -n --arg s "$DNS4" '{server: $s}'); echo dns-server >"$RUN/resolver"
+  else
+    echo system-resolver >"$RUN/resolver"
+  fi
   local literals; literals=$(jq -R -n '[inputs | split(" ") | {(.[0]): .[1]}] | add // {}' "$RUN/literals")
   local corp; corp=$(jq -n --arg h "$CORP4" --argjson p "$CORP_PORT" '{profile: "dt-ccon", id: "corp-lan", kind: "blocked", host: $h, port: $p,
       requirement: "blocked", group: "zero-trust", note: "DT Zero trust network: the corporate LAN must not be reachable (lab corp address)"}')
@@ -291,10 +309,10 @@ lab_config() {
       + [$c] + $i')
   fi
   jq -n --argjson profiles "$profiles" --argjson targets "$targets" --argjson map "$literals" \
-    --arg ca "$RUN/pki/lab-ca.pem" --arg noc "$NOC4" --argjson mqtt "${LAB_MQTT:-false}" '{
+    --arg ca "$RUN/pki/lab-ca.pem" --arg noc "$NOC4" --argjson mqtt "${LAB_MQTT:-false}" --argjson dns "$dns" '{
       site: "lab", node: "lab-site",
       profiles: $profiles, targets: $targets, addressMap: $map,
-      tls: {extraCaFile: $ca},
+      dns: $dns, tls: {extraCaFile: $ca},
       probe: {timeoutMs: 2000, concurrency: 32, ipv6: "optional"},
       monitor: {intervalSeconds: 3, jitter: 0, failuresToFail: 1, successesToRecover: 1},
       mqtt: {enabled: $mqtt, host: $noc, port: 1883, topicPrefix: "edgemonitor/lab"}
