@@ -177,7 +177,7 @@ public static class Allowlist
                 sb.Append("\t\ttype ").Append(v6 ? "ipv6_addr" : "ipv4_addr").AppendLine();
                 sb.Append("\t\tcomment \"").Append(name).AppendLine("\"");
                 if (o.Names == NameMode.Load)
-                    sb.Append("\t\telements = { ").Append(name).AppendLine(" }");
+                    sb.Append("\t\telements = { \"").Append(name).AppendLine("\" }"); // quoted: "0.pool..." would lex as a number
                 sb.AppendLine("\t}");
             }
         }
