@@ -11,7 +11,8 @@
 # are mapped to 10.99.4.x with the config's addressMap. Real vendor addresses are never routed:
 # the namespaces have no link to the host, and only the lab addresses exist inside them.
 #
-# Source this file, then: lab_up; lab_apply POLICY; lab_check; lab_down (trap it).
+# Source this file, then: lab_up; lab_apply POLICY; lab_check (or lab_daemon_start and
+# lab_daemon_status); lab_down (trap it).
 
 LAB_DIR=${LAB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 LAB_ID=${LAB_ID:-$$}
@@ -289,7 +290,8 @@ lab_config() {
   local corp; corp=$(jq -n --arg h "$CORP4" --argjson p "$CORP_PORT" '{profile: "dt-ccon", id: "corp-lan", kind: "blocked", host: $h, port: $p,
       requirement: "blocked", group: "zero-trust", note: "DT Zero trust network: the corporate LAN must not be reachable (lab corp address)"}')
   local idle='[]'
-  if grep -qx idle <<<"$kinds" && lab_has_verb echo-server; then
+  # The idle check needs the daemon (`run` gives it its own lane); `check` cannot wait that long.
+  if [ "$LAB_MODE" = daemon ] && grep -qx idle <<<"$kinds" && lab_has_verb echo-server; then
     idle=$(jq -n --arg h "$ECHO4" --argjson p "$ECHO_PORT" '[{profile: "cloudtrax-ap", id: "firewall-timeout", kind: "idle", host: $h, port: $p,
       idleSeconds: 20, group: "firewall-timeout", note: "CT Firewall Timeout: an idle connection must survive (lab: 20 s)"}]')
   fi
@@ -309,14 +311,61 @@ lab_config() {
       + [$c] + $i')
   fi
   jq -n --argjson profiles "$profiles" --argjson targets "$targets" --argjson map "$literals" \
-    --arg ca "$RUN/pki/lab-ca.pem" --arg noc "$NOC4" --argjson mqtt "${LAB_MQTT:-false}" --argjson dns "$dns" '{
+    --arg ca "$RUN/pki/lab-ca.pem" --arg noc "$NOC4" --argjson mqtt "$( [ "$LAB_MODE" = daemon ] && echo true || echo false)" --argjson dns "$dns" \
+    --arg sys "$RUN/sys" --argjson leds "$( [ "$LAB_MODE" = daemon ] && echo true || echo false)" '{
       site: "lab", node: "lab-site",
       profiles: $profiles, targets: $targets, addressMap: $map,
       dns: $dns, tls: {extraCaFile: $ca},
       probe: {timeoutMs: 2000, concurrency: 32, ipv6: "optional"},
       monitor: {intervalSeconds: 3, jitter: 0, failuresToFail: 1, successesToRecover: 1},
       mqtt: {enabled: $mqtt, host: $noc, port: 1883, topicPrefix: "edgemonitor/lab"}
-    }' >"$RUN/edgemonitor.json"
+    } + if $leds then {leds: {sysfsRoot: $sys, indicators: [{source: "overall", driver: "ledclass",
+          green: "lab:green", amber: "lab:amber", red: "lab:red"}]}} else {} end' >"$RUN/edgemonitor.json"
+}
+
+# --- the daemon (when the binary has `run`) -------------------------------------------------
+
+# A LED class tree like /sys/class/leds (the driver writes brightness, trigger, delay_on/off).
+lab_led_tree() {
+  local c
+  for c in green amber red; do
+    mkdir -p "$RUN/sys/class/leds/lab:$c"
+    echo 0 >"$RUN/sys/class/leds/lab:$c/brightness"
+    echo 1 >"$RUN/sys/class/leds/lab:$c/max_brightness"
+    echo "[none] timer heartbeat" >"$RUN/sys/class/leds/lab:$c/trigger"
+  done
+}
+
+# "green:on amber:off red:blink", or nothing while the daemon has not touched the tree.
+lab_leds() {
+  local c d out="" touched=0 trig
+  for c in green amber red; do
+    d="$RUN/sys/class/leds/lab:$c"
+    trig=$(cat "$d/trigger" 2>/dev/null)
+    [ "$trig" = "[none] timer heartbeat" ] || touched=1
+    if [ "$trig" = timer ] || [ "$trig" = "[timer]" ]; then out+="$c:blink "
+    elif [ "$(cat "$d/brightness" 2>/dev/null)" != 0 ]; then out+="$c:on "
+    else out+="$c:off "; fi
+  done
+  [ "$touched" = 1 ] && echo "${out% }"
+}
+
+lab_daemon_start() {
+  mkdir -p "$RUN/state"
+  # shellcheck disable=SC2086
+  ip netns exec "$NS_SITE" $EDGEMONITOR run --config "$RUN/edgemonitor.json" --state-dir "$RUN/state" >"$RUN/daemon.log" 2>&1 &
+  echo $! >"$RUN/daemon.pid"
+}
+
+# The daemon's latest picture: the NOC's retained MQTT status when there is one, else status.json.
+# Prints "SOURCE JSON" on one line.
+lab_daemon_status() {
+  local m
+  if command -v mosquitto_sub >/dev/null; then
+    m=$(lab_inet timeout 3 mosquitto_sub -h "$NOC4" -t edgemonitor/lab/status -C 1 -W 2 2>/dev/null)
+    if [ -n "$m" ]; then echo "mqtt $(jq -c . <<<"$m" 2>/dev/null)"; return; fi
+  fi
+  [ -f "$RUN/state/status.json" ] && echo "status.json $(jq -c . "$RUN/state/status.json" 2>/dev/null)"
 }
 
 # --- policies -------------------------------------------------------------------------------
@@ -348,10 +397,14 @@ lab_check() { # check --json in the site namespace; prints the JSON
 
 # --- up / down ------------------------------------------------------------------------------
 
+# LAB_MODE: daemon (one `edgemonitor run`, observed over MQTT / status.json / LEDs) when the
+# binary has `run`, else check (`check --json` per round). Set it to force one.
 lab_up() {
   lab_find_edgemonitor || return 1
   mkdir -p "$RUN"; chmod 755 "$RUN"
-  lab_hosts && lab_certs && lab_net && lab_services && lab_config && lab_vendor_guide
+  if [ -z "${LAB_MODE:-}" ]; then LAB_MODE=check; lab_has_verb run && LAB_MODE=daemon; fi
+  echo "$LAB_MODE" >"$RUN/mode"
+  lab_hosts && lab_certs && lab_net && lab_services && lab_led_tree && lab_config && lab_vendor_guide
 }
 
 lab_down() {
