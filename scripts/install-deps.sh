@@ -5,8 +5,8 @@
 # libmosquitto1 for MQTT at run time.
 set -euo pipefail
 pkgs=(mosquitto mosquitto-clients libmosquitto1 libmosquitto-dev chrony dnsmasq-base nginx-light
-      nftables iproute2 linux-libc-dev gcc libc6-dev openssl procps ca-certificates
-      jq perl)
+      nftables iproute2 linux-libc-dev gcc libc6-dev openssl procps ca-certificates)
+pkgs+=(jq perl) # the firewall lab (scripts/lab)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
