@@ -6,7 +6,7 @@
 set -euo pipefail
 pkgs=(mosquitto mosquitto-clients libmosquitto1 libmosquitto-dev chrony dnsmasq-base nginx-light
       nftables iproute2 linux-libc-dev gcc libc6-dev openssl procps ca-certificates)
-pkgs+=(jq perl) # the firewall lab (scripts/lab)
+pkgs+=(jq perl iptables) # the firewall lab (scripts/lab; iptables for the SNI filter's string match)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

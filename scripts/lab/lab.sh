@@ -27,7 +27,6 @@ NOC4=10.99.5.1          # mosquitto
 ECHO4=10.99.5.7 ECHO_PORT=7007
 CORP4=10.99.3.10 CORP_PORT=445
 PROXY4=10.99.6.1 PROXY6=fd99:6::1   # TLS-inspecting proxy (rogue CA)
-SNIF4=10.99.6.2 SNIF6=fd99:6::2     # SNI filter
 
 # The edgemonitor command (may be "dotnet /path/edgemonitor.dll").
 EDGEMONITOR=${EDGEMONITOR:-}
@@ -126,8 +125,8 @@ lab_net() {
   # The inet namespace holds every service address on its loopback (local to the whole
   # namespace; no dummy module needed).
   local h a4 a6 lit
-  for a in "$DNS4/32" "$NOC4/32" "$ECHO4/32" "$CORP4/32" "$PROXY4/32" "$SNIF4/32"; do ip -n "$NS_INET" addr add "$a" dev lo; done
-  for a in "$DNS6/128" "$PROXY6/128" "$SNIF6/128"; do ip -n "$NS_INET" addr add "$a" dev lo nodad; done
+  for a in "$DNS4/32" "$NOC4/32" "$ECHO4/32" "$CORP4/32" "$PROXY4/32"; do ip -n "$NS_INET" addr add "$a" dev lo; done
+  for a in "$DNS6/128" "$PROXY6/128"; do ip -n "$NS_INET" addr add "$a" dev lo nodad; done
   while read -r h a4 a6; do
     ip -n "$NS_INET" addr add "$a4/32" dev lo
     ip -n "$NS_INET" addr add "$a6/128" dev lo nodad
@@ -173,7 +172,6 @@ lab_services() {
   lab_bg dnsmasq dnsmasq --keep-in-foreground --conf-file="$RUN/dnsmasq.conf" --pid-file="$RUN/dnsmasq.pidfile"
 
   local names; names=$(cut -d' ' -f1 "$RUN/names" | tr '\n' ' ')
-  local filtered; filtered=$(sed -n 1p "$LAB_DIR/policies/sni-filter.names" 2>/dev/null || echo cloud_ap.cloudtrax.com)
   mkdir -p "$RUN/nginx"
   cat >"$RUN/nginx.conf" <<EOF
 daemon off; master_process off; worker_processes 1; user root;
@@ -198,17 +196,6 @@ http {
     listen $PROXY4:443 ssl http2; listen [$PROXY6]:443 ssl http2;
     ssl_certificate $RUN/pki/rogue-chain.pem; ssl_certificate_key $RUN/pki/rogue-leaf.key;
     location / { return 200 "inspected\n"; }
-  }
-  # An SNI filter: refuses the handshake for a filtered name, passes the others through.
-  server {
-    listen $SNIF4:443 ssl http2 default_server; listen [$SNIF6]:443 ssl http2 default_server;
-    ssl_certificate $RUN/pki/lab-chain.pem; ssl_certificate_key $RUN/pki/lab-leaf.key;
-    location / { return 200 "edgemonitor lab: \$host\n"; }
-  }
-  server {
-    listen $SNIF4:443 ssl http2; listen [$SNIF6]:443 ssl http2;
-    server_name $filtered;
-    ssl_reject_handshake on;
   }
 }
 EOF
@@ -381,13 +368,18 @@ lab_policy_file() {
   if [ "$1" = vendor-guide ]; then echo "$RUN/vendor-guide.nft"; else echo "$LAB_DIR/policies/$1.nft"; fi
 }
 
-# Replace the policy atomically: one nft transaction drops the old tables and loads the new.
+# Replace the policy atomically: one nft transaction drops the old tables (the iptables-nft
+# ones too) and loads the new. A policy may add iptables rules (POLICY.iptables, for both
+# families): string matching exists there (xt_string), not in nftables.
 lab_apply() {
   local f; f=$(lab_policy_file "$1")
   [ -f "$f" ] || { lab_log "no policy $1 ($f)"; return 1; }
-  { printf 'table inet labfw\ndelete table inet labfw\ntable inet edgemonitor\ndelete table inet edgemonitor\n'
+  { for t in "inet labfw" "inet edgemonitor" "ip filter" "ip6 filter"; do printf 'table %s\ndelete table %s\n' "$t" "$t"; done
     cat "$f"; } >"$RUN/applied.nft"
-  lab_fw nft -f "$RUN/applied.nft"
+  lab_fw nft -f "$RUN/applied.nft" || return 1
+  if [ -f "${f%.nft}.iptables" ]; then
+    lab_fw iptables-restore --noflush <"${f%.nft}.iptables" && lab_fw ip6tables-restore --noflush <"${f%.nft}.iptables"
+  fi
 }
 
 lab_check() { # check --json in the site namespace; prints the JSON
