@@ -280,8 +280,11 @@ lab_config() {
   # The idle check needs the daemon (`run` gives it its own lane); `check` cannot wait that long.
   if [ "$LAB_MODE" = daemon ] && grep -qx idle <<<"$kinds" && lab_has_verb echo-server; then
     idle=$(jq -n --arg h "$ECHO4" --argjson p "$ECHO_PORT" '[{profile: "cloudtrax-ap", id: "firewall-timeout", kind: "idle", host: $h, port: $p,
-      idleSeconds: 20, group: "firewall-timeout", note: "CT Firewall Timeout: an idle connection must survive (lab: 20 s)"}]')
+      idleSeconds: 15, group: "firewall-timeout", note: "CT Firewall Timeout: an idle connection must survive (lab: 15 s)"}]')
   fi
+  # The daemon's per-kind defaults (ntp 300 s, idle 900 s) would outlast a scenario: every kind
+  # every 3 s here. Only kinds the binary knows may be named.
+  local intervals; intervals=$(grep -xE 'ntp|idle' <<<"$kinds" | jq -R -n '[inputs | {(.): 3}] | add // {}')
   local targets profiles
   if [ "$all_known" = 1 ]; then
     profiles=$(lab_em profiles --json | jq '[.profiles[].name]')
@@ -299,12 +302,12 @@ lab_config() {
   fi
   jq -n --argjson profiles "$profiles" --argjson targets "$targets" --argjson map "$literals" \
     --arg ca "$RUN/pki/lab-ca.pem" --arg noc "$NOC4" --argjson mqtt "$( [ "$LAB_MODE" = daemon ] && echo true || echo false)" --argjson dns "$dns" \
-    --arg sys "$RUN/sys" --argjson leds "$( [ "$LAB_MODE" = daemon ] && echo true || echo false)" '{
+    --arg sys "$RUN/sys" --argjson intervals "$intervals" --argjson leds "$( [ "$LAB_MODE" = daemon ] && echo true || echo false)" '{
       site: "lab", node: "lab-site",
       profiles: $profiles, targets: $targets, addressMap: $map,
       dns: $dns, tls: {extraCaFile: $ca},
       probe: {timeoutMs: 2000, concurrency: 32, ipv6: "optional"},
-      monitor: {intervalSeconds: 3, jitter: 0, failuresToFail: 1, successesToRecover: 1},
+      monitor: {intervalSeconds: 3, intervals: $intervals, jitter: 0, failuresToFail: 1, successesToRecover: 1},
       mqtt: {enabled: $mqtt, host: $noc, port: 1883, topicPrefix: "edgemonitor/lab"}
     } + if $leds then {leds: {sysfsRoot: $sys, indicators: [{source: "overall", driver: "ledclass",
           green: "lab:green", amber: "lab:amber", red: "lab:red"}]}} else {} end' >"$RUN/edgemonitor.json"
@@ -377,6 +380,9 @@ lab_apply() {
   { for t in "inet labfw" "inet edgemonitor" "ip filter" "ip6 filter"; do printf 'table %s\ndelete table %s\n' "$t" "$t"; done
     cat "$f"; } >"$RUN/applied.nft"
   lab_fw nft -f "$RUN/applied.nft" || return 1
+  # A policy may set conntrack sysctls (POLICY.sysctl); the others get the kernel default back.
+  lab_fw sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=432000
+  if [ -f "${f%.nft}.sysctl" ]; then lab_fw sysctl -q -p "${f%.nft}.sysctl" || return 1; fi
   if [ -f "${f%.nft}.iptables" ]; then
     lab_fw iptables-restore --noflush <"${f%.nft}.iptables" && lab_fw ip6tables-restore --noflush <"${f%.nft}.iptables"
   fi
