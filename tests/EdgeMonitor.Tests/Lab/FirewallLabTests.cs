@@ -28,7 +28,7 @@ public sealed class FirewallLabTests
         var (dotnet, args) = EdgeMonitorCli.Command([]);
         string em = string.Join(' ', [dotnet, .. args]);
         string runner = Path.Combine(RepoRoot(), "scripts", "lab", "run-scenarios");
-        var psi = new ProcessStartInfo(runner, ["--only", string.Join(',', Scenarios), "--deadline", "30"])
+        var psi = new ProcessStartInfo(runner, ["--only", string.Join(',', Scenarios), "--deadline", "60"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
