@@ -161,7 +161,7 @@ public sealed class ServerResolver(IPEndPoint server) : IResolver
         return r.Rcode switch
         {
             DnsWire.RcodeNoError when addresses.Count > 0 => new DnsAnswer(Reason.Ok, addresses,
-                $"{name} {rr} {string.Join(' ', addresses)}{(r.CnameHops > 0 ? $" (via {r.CnameHops} CNAME)" : "")}"),
+                $"{name} {rr} {string.Join(' ', addresses)}{(r.CnameHops > 0 ? $" (via {r.CnameHops} CNAME)" : "")}{via}"),
             DnsWire.RcodeNoError => new DnsAnswer(Reason.DnsNoAddress, [], $"{name}: no {rr} record (NOERROR, empty answer {from})"),
             DnsWire.RcodeNxDomain => new DnsAnswer(Reason.DnsNxdomain, [], $"{name}: no such name (NXDOMAIN {from})"),
             DnsWire.RcodeServFail => new DnsAnswer(Reason.DnsServfail, [], $"{name}: SERVFAIL {from} (the server could not resolve it)"),
