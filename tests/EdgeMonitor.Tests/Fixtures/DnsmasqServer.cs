@@ -48,6 +48,30 @@ public sealed class DnsmasqServer : IDisposable
     }
 
     /// <summary>
+    /// Starts dnsmasq on 127.0.0.1:53 inside a network namespace (as that namespace's resolver,
+    /// see <see cref="SystemResolverNamespace"/>); ready when it logs that it started.
+    /// </summary>
+    public static DnsmasqServer StartInNamespace(NetNs ns, params string[] args)
+    {
+        string dnsmasq = RequiresFactAttribute.Which("dnsmasq") ?? throw new InvalidOperationException("dnsmasq not installed");
+        var server = ServerProcess.Start("ip", ns.Wrap(
+        [
+            dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--port=53", "--listen-address=127.0.0.1", "--bind-interfaces",
+            "--no-resolv", "--no-hosts", .. args,
+        ]));
+        try
+        {
+            server.WaitFor(() => server.Output.Contains("started, version"), "dnsmasq start in namespace");
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+        return new DnsmasqServer(server, new IPEndPoint(IPAddress.Loopback, 53));
+    }
+
+    /// <summary>
     /// The lab: the seed name cloud_ap.cloudtrax.com with A 127.0.0.2 and AAAA ::1, a name with
     /// only an A record, a CNAME to the seed name, a name with 40 A records (too big for 512-byte
     /// UDP: TC, then TCP), and lab.test as a local-only zone so anything else in it is NXDOMAIN.
@@ -120,5 +144,33 @@ public sealed class DnsmasqServfail : IDisposable
     {
         _validator.Dispose();
         _upstream.Dispose();
+    }
+}
+
+/// <summary>
+/// Gives a test namespace its own resolv.conf and hosts (the files `ip netns exec` bind-mounts
+/// from /etc/netns/NAME/), pointing the system resolver at 127.0.0.1 inside it. Removed on dispose.
+/// </summary>
+public sealed class SystemResolverNamespace : IDisposable
+{
+    private readonly string _dir;
+
+    public SystemResolverNamespace(NetNs ns)
+    {
+        _dir = Path.Combine("/etc/netns", ns.Name);
+        Directory.CreateDirectory(_dir);
+        File.WriteAllText(Path.Combine(_dir, "resolv.conf"), "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
+        File.WriteAllText(Path.Combine(_dir, "hosts"), "127.0.0.1 localhost\n::1 localhost\n");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
     }
 }
