@@ -189,6 +189,19 @@ public sealed class DnsProbeTests(DnsLab lab) : IClassFixture<DnsLab>
         Assert.Equal(Reason.DnsNxdomain, Assert.Single(nx).Reason);
     }
 
+    [Fact]
+    public async Task Mapped_or_literal_host_is_not_resolved_and_says_so()
+    {
+        Assert.True(AddressMap.TryCreate(new Dictionary<string, string> { ["cloud_ap.cloudtrax.com"] = "127.0.0.2" }, out var map, out _));
+        // A resolver that cannot be reached: any question to it would fail.
+        var env = new ProbeEnvironment { Resolver = new ServerResolver(new IPEndPoint(IPAddress.Loopback, Ports.Free())), Timeout = Timeout, AddressMap = map };
+        var mapped = Assert.Single(await new ProbeRunner(env).RunAsync(Dns("cloud_ap.cloudtrax.com"), default));
+        Assert.True(mapped.Pass, mapped.Detail);
+        Assert.Contains("not resolved", mapped.Detail);
+        var literal = Assert.Single(await new ProbeRunner(env).RunAsync(Dns("127.0.0.9"), default));
+        Assert.True(literal.Pass, literal.Detail);
+    }
+
     /// <summary>A tcp target whose name resolves through dnsmasq (dns.server style) to lab addresses, both families.</summary>
     [RequiresFact("dnsmasq")]
     public async Task Tcp_target_resolved_through_dnsmasq_connects_on_both_families()
