@@ -6,7 +6,7 @@ using EdgeMonitor.Tests.Infrastructure;
 namespace EdgeMonitor.Tests.Fixtures;
 
 /// <summary>
-/// A real chronyd serving NTP on a free loopback port. `-x` so it never touches the system
+/// A real chronyd serving NTP on a free port on 127.0.0.1 and ::1. `-x` so it never touches the system
 /// clock; no sources. With <c>local</c> it serves its own clock at stratum 8 (synchronized);
 /// without it, it answers as unsynchronized (leap alarm, stratum 0).
 /// </summary>
@@ -32,8 +32,10 @@ public sealed class ChronyServer : IDisposable
         File.WriteAllText(conf, $"""
             port {port}
             bindaddress 127.0.0.1
+            bindaddress ::1
             {(local ? "local stratum 8" : "")}
             allow 127.0.0.1
+            allow ::1
             cmdport 0
             pidfile {dir}/chronyd.pid
             driftfile {dir}/drift

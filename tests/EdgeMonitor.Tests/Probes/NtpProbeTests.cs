@@ -58,6 +58,14 @@ public sealed class NtpProbeTests(ChronyLab chrony) : IClassFixture<ChronyLab>
     }
 
     [RequiresFact("chronyd")]
+    public async Task Chronyd_over_ipv6_passes()
+    {
+        ProbeResult r = await Probe(new IPEndPoint(IPAddress.IPv6Loopback, chrony.Server.Endpoint.Port));
+        Assert.Equal(Family.IPv6, r.Family);
+        Assert.True(r.Pass, $"{r.Reason.ToCode()}: {r.Detail}");
+    }
+
+    [RequiresFact("chronyd")]
     public async Task Local_clock_ahead_or_behind_fails_as_clock_skew()
     {
         ProbeResult ahead = await Probe(chrony.Server.Endpoint, skew: TimeSpan.FromSeconds(30));
