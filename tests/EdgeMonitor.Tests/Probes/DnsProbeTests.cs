@@ -152,6 +152,27 @@ public sealed class DnsProbeTests(DnsLab lab) : IClassFixture<DnsLab>
         Assert.Equal(Reason.DnsNxdomain, r.Reason);
     }
 
+    /// <summary>A truncated UDP answer when TCP 53 is closed (a firewall passing only UDP 53) says so.</summary>
+    [Fact]
+    public async Task Truncated_answer_with_tcp_closed_is_dns_timeout_naming_tcp()
+    {
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var serve = Task.Run(async () =>
+        {
+            byte[] q = new byte[512];
+            var from = await peer.ReceiveFromAsync(q, new IPEndPoint(IPAddress.Any, 0));
+            byte[] r = q[..from.ReceivedBytes];
+            r[2] = 0x83; // QR, TC, RD
+            r[3] = 0x80;
+            await peer.SendToAsync(r, from.RemoteEndPoint);
+        });
+        DnsAnswer answer = await Resolve((IPEndPoint)peer.LocalEndPoint!, "big.lab.test", Family.IPv4);
+        await serve;
+        Assert.Equal(Reason.DnsTimeout, answer.Reason);
+        Assert.Contains("truncated over UDP and TCP", answer.Detail);
+    }
+
     [Fact]
     public async Task Only_mismatched_replies_end_in_dns_timeout_that_says_so()
     {
