@@ -7,6 +7,8 @@ public static class ProbeKinds
     [
         new TcpProbe(),
         new BlockedProbe(),
+        new DnsProbe(),
+        new NtpProbe(),
     ];
 
     public static IProbe? Find(string kind)
