@@ -44,7 +44,8 @@ public sealed class ProbeRunner(ProbeEnvironment env)
         if (!probe.NeedsAddress)
         {
             var own = await Task.WhenAll(families.Select(f => ProbeOneAsync(probe, target, f, null, null, ct))).ConfigureAwait(false);
-            return own;
+            // As below: no AAAA means no IPv6 presence, not an IPv6 failure.
+            return own.Where(r => r.Family != Family.IPv6 || r.Reason != Reason.DnsNoAddress).ToList();
         }
 
         // Resolve A and AAAA separately: each family passes or fails on its own.
