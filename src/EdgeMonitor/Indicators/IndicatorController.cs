@@ -29,7 +29,7 @@ public sealed class IndicatorController : IStatusSink, IDisposable
         public bool Failed { get; set; }
     }
 
-    private const long MaxSleepMs = 1000, MinSleepMs = 10, RetryMs = 5000;
+    private const long MaxSleepMs = 1000, MinSleepMs = 1, RetryMs = 5000;
 
     private readonly object _gate = new();
     private readonly List<Slot> _slots;
@@ -288,7 +288,7 @@ public sealed class IndicatorController : IStatusSink, IDisposable
     public void Dispose()
     {
         _stopping = true;
-        _wake.Set();
+        Kick();
         Thread? t;
         lock (_gate)
             t = _thread;
