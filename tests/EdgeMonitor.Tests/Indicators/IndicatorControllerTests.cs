@@ -105,9 +105,9 @@ public sealed class IndicatorControllerTests : IDisposable
         using var c = new IndicatorController(
             [("overall", new LedClassDriver(_sys.Root, "o", null, null)),
              ("dt-cloud-connector", new LedClassDriver(_sys.Root, "p", null, null)),
-             ("cloudtrax/cloud", new LedClassDriver(_sys.Root, "q", null, null))],
+             ("cloudtrax-ap/cloud", new LedClassDriver(_sys.Root, "q", null, null))],
             new IndicatorOptions(TimeSpan.Zero), _log.Logger, _clock);
-        c.OnStatus(Change(Status.Degraded, ("dt-cloud-connector", Status.Ok), ("cloudtrax", Status.Failing)));
+        c.OnStatus(Change(Status.Degraded, ("dt-cloud-connector", Status.Ok), ("cloudtrax-ap", Status.Failing)));
         c.Tick();
         Assert.Equal("timer 500/500", _sys.State("o"));
         Assert.Equal("on 255", _sys.State("p"));
