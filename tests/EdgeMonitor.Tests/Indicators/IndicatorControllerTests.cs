@@ -104,10 +104,10 @@ public sealed class IndicatorControllerTests : IDisposable
         _sys.AddLed("o").AddLed("p").AddLed("q");
         using var c = new IndicatorController(
             [("overall", new LedClassDriver(_sys.Root, "o", null, null)),
-             ("dt-cloud-connector", new LedClassDriver(_sys.Root, "p", null, null)),
+             ("dt-ccon-gen2", new LedClassDriver(_sys.Root, "p", null, null)),
              ("cloudtrax-ap/cloud", new LedClassDriver(_sys.Root, "q", null, null))],
             new IndicatorOptions(TimeSpan.Zero), _log.Logger, _clock);
-        c.OnStatus(Change(Status.Degraded, ("dt-cloud-connector", Status.Ok), ("cloudtrax-ap", Status.Failing)));
+        c.OnStatus(Change(Status.Degraded, ("dt-ccon-gen2", Status.Ok), ("cloudtrax-ap", Status.Failing)));
         c.Tick();
         Assert.Equal("timer 500/500", _sys.State("o"));
         Assert.Equal("on 255", _sys.State("p"));
