@@ -148,7 +148,7 @@ public sealed class IndicatorConfig
     /// <summary>gpio | ledclass | console</summary>
     public string Driver { get; set; } = "console";
 
-    /// <summary>GPIO chip: /dev/gpiochipN, gpiochipN or N (default /dev/gpiochip0).</summary>
+    /// <summary>GPIO chip: /dev/gpiochipN, gpiochipN, N or its label (default /dev/gpiochip0).</summary>
     public string? Chip { get; set; }
 
     /// <summary>Every GPIO line of this indicator is active-low (a single line: prefix it with '!').</summary>

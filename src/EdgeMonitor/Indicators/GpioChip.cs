@@ -37,9 +37,33 @@ public sealed unsafe class GpioChip : IDisposable
         return uint.TryParse(chip, NumberStyles.None, CultureInfo.InvariantCulture, out uint n) ? $"/dev/gpiochip{n}" : $"/dev/{chip}";
     }
 
+    /// <summary>Opens a chip by path, name, number or label ("pinctrl-rp1": the header on a Pi 5 whatever its number).</summary>
     public static GpioChip Open(string? chip)
     {
         string path = ResolvePath(chip);
+        if (!File.Exists(path) && chip is not null && !chip.StartsWith('/') && Directory.Exists("/dev"))
+        {
+            foreach (string dev in Directory.EnumerateFiles("/dev", "gpiochip*").Order(StringComparer.Ordinal))
+            {
+                GpioChip c;
+                try
+                {
+                    c = OpenPath(dev);
+                }
+                catch (IndicatorException)
+                {
+                    continue;
+                }
+                if (c.Label == chip)
+                    return c;
+                c.Dispose();
+            }
+        }
+        return OpenPath(path);
+    }
+
+    private static GpioChip OpenPath(string path)
+    {
         int fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CLOEXEC);
         if (fd < 0)
             throw new IndicatorException($"cannot open GPIO chip {path}: {Libc.LastError()}");
