@@ -130,11 +130,11 @@ public static class LedsCommand
     {
         var w = Console.Out;
         var classLeds = LedClassDriver.List(leds.SysfsRoot);
-        w.WriteLine($"LED class ({Path.Combine(leds.SysfsRoot, "class", "leds")}): {(classLeds.Count == 0 ? "none" : "")}");
+        w.WriteLine($"LED class ({Path.Combine(leds.SysfsRoot, "class", "leds")}):{(classLeds.Count == 0 ? " none" : "")}");
         foreach (var (name, trigger, max) in classLeds)
             w.WriteLine($"  {name,-32} trigger {trigger}, max_brightness {max}");
         string[] chips = Directory.Exists("/dev") ? [.. Directory.EnumerateFiles("/dev", "gpiochip*").Order(StringComparer.Ordinal)] : [];
-        w.WriteLine($"GPIO chips: {(chips.Length == 0 ? "none" : "")}");
+        w.WriteLine($"GPIO chips:{(chips.Length == 0 ? " none" : "")}");
         foreach (string path in chips)
         {
             try
