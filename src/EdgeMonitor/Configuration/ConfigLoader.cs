@@ -112,6 +112,7 @@ public static class ConfigLoader
             Check(c.Leds.Indicators[i].Driver is "gpio" or "ledclass" or "console", $"$.leds.indicators[{i}].driver",
                 "must be gpio, ledclass or console");
         }
+        Indicators.LedsValidation.Validate(c, Check);
         // Targets last: they need the rest to be sane.
         TargetCatalog.Build(c, source);
     }

@@ -132,6 +132,12 @@ public sealed class LedsConfig
 
     /// <summary>What the LEDs show after a clean exit: off | failing.</summary>
     public string OnExit { get; set; } = "off";
+
+    /// <summary>No progress from the monitor for this long: the LEDs show <see cref="OnStall"/>, never green.</summary>
+    public int StallSeconds { get; set; } = 90;
+
+    /// <summary>What a stalled monitor shows: failing | off.</summary>
+    public string OnStall { get; set; } = "failing";
 }
 
 public sealed class IndicatorConfig
@@ -142,8 +148,13 @@ public sealed class IndicatorConfig
     /// <summary>gpio | ledclass | console</summary>
     public string Driver { get; set; } = "console";
 
+    /// <summary>GPIO chip: /dev/gpiochipN, gpiochipN, N or its label (default /dev/gpiochip0).</summary>
     public string? Chip { get; set; }
+
+    /// <summary>Every GPIO line of this indicator is active-low (a single line: prefix it with '!').</summary>
     public bool ActiveLow { get; set; }
+
+    /// <summary>LED class name, or GPIO line number or name.</summary>
     public string? Green { get; set; }
     public string? Amber { get; set; }
     public string? Red { get; set; }
