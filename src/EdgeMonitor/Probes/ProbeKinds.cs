@@ -7,6 +7,9 @@ public static class ProbeKinds
     [
         new TcpProbe(),
         new BlockedProbe(),
+        new TlsProbe(),
+        new HttpProbe(),
+        new SshProbe(),
     ];
 
     public static IProbe? Find(string kind)
