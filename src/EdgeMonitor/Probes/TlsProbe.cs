@@ -106,7 +106,7 @@ public sealed class TlsProbe : IProbe
         }
         if ((c.Flags & X509ChainStatusFlags.NotTimeValid) != 0)
         {
-            string why = c.NotAfter < now ? $"expired {-days} days ago"
+            string why = c.NotAfter < now ? $"expired {Ago(now - c.NotAfter)} ago"
                 : c.NotBefore > now ? $"not valid before {c.NotBefore:yyyy-MM-dd HH:mm}Z (is the clock right?)"
                 : "a certificate in the chain is out of its validity period";
             return ProbeOutcome.Fail(Reason.TlsExpired, $"{why}: {facts}");
@@ -171,7 +171,7 @@ public sealed class TlsProbe : IProbe
                     ? "was reset at the ClientHello"
                     : $"was reset mid-handshake after {observed.BytesRead} bytes"),
                 { BytesRead: 0 } => (Ending.Closed, "was closed without a TLS answer"),
-                _ => (Ending.Protocol, DescribeNonTls(observed.FirstBytes)),
+                _ => (Ending.Protocol, DescribeNonTls(observed.FirstBytes, alpn)),
             };
         }
         return attempt;
@@ -212,6 +212,9 @@ public sealed class TlsProbe : IProbe
             Names(leaf), anchored, anchor, flags, (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0, Missing: false);
     }
 
+    private static string Ago(TimeSpan t) =>
+        t.TotalDays >= 1 ? $"{(int)t.TotalDays} days" : t.TotalHours >= 1 ? $"{(int)t.TotalHours} hours" : $"{(int)t.TotalMinutes} minutes";
+
     private static X509ChainStatusFlags Flags(X509Chain chain)
     {
         X509ChainStatusFlags f = X509ChainStatusFlags.NoError;
@@ -243,7 +246,7 @@ public sealed class TlsProbe : IProbe
     }
 
     /// <summary>Names what came back instead of a ServerHello: a TLS alert, or the start of some other protocol.</summary>
-    private static string DescribeNonTls(ReadOnlySpan<byte> first)
+    private static string DescribeNonTls(ReadOnlySpan<byte> first, string? alpn)
     {
         if (first.Length >= 7 && first[0] == 0x15 && first[1] == 0x03)
         {
@@ -258,7 +261,9 @@ public sealed class TlsProbe : IProbe
                 120 => "no_application_protocol",
                 byte b => $"alert {b}",
             };
-            return $"the server refused the handshake with a TLS alert ({alert})";
+            return first[6] == 120 && alpn is not null
+                ? $"the server does not speak ALPN {alpn}: it refused the handshake with a TLS alert ({alert})"
+                : $"the server refused the handshake with a TLS alert ({alert})";
         }
         if (first.Length >= 1 && first[0] == 0x16)
             return "the server sent a TLS handshake the client could not complete";
