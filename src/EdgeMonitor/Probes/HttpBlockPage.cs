@@ -15,18 +15,19 @@ namespace EdgeMonitor.Probes;
 /// </summary>
 public static class HttpBlockPage
 {
-    /// <summary>Lower-case ASCII markers, searched in the lower-cased headers and body.</summary>
+    /// <summary>Lower-case ASCII markers, searched in the lower-cased headers and body; the first hit is reported,
+    /// so the specific ones (a vendor, a proxy header) come before the generic wording.</summary>
     private static readonly string[] Markers =
     [
+        // Vendors' block pages and filtering proxies.
+        "x-squid-error", "fortiguard", "fortinet", "fortigate", "sophos", "cisco", "umbrella", "opendns", "meraki",
+        "watchguard", "palo alto", "paloalto", "pan-os", "zscaler", "barracuda", "sonicwall",
+        "untangle", "pfblocker", "bluecoat", "blue coat", "websense", "forcepoint", "smoothwall",
+        "netsweeper", "lightspeed", "squid",
         // Filter wording.
         "web page blocked", "page blocked", "site blocked", "blocked", "access denied", "web filter", "content filter",
         "url filter", "security policy", "acceptable use", "internet usage policy", "access policy",
         "category:", "err_access_denied",
-        // Vendors' block pages and proxies.
-        "fortiguard", "fortinet", "fortigate", "sophos", "cisco", "umbrella", "opendns", "meraki",
-        "watchguard", "palo alto", "paloalto", "pan-os", "zscaler", "barracuda", "sonicwall",
-        "untangle", "pfblocker", "bluecoat", "blue coat", "websense", "forcepoint", "smoothwall",
-        "netsweeper", "lightspeed", "x-squid-error", "squid",
     ];
 
     private static readonly byte[][] MarkerBytes = Markers.Select(m => System.Text.Encoding.ASCII.GetBytes(m)).ToArray();

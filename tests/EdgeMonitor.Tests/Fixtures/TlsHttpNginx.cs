@@ -144,6 +144,7 @@ public sealed class TlsHttpNginx : IDisposable
                 location = /to-other-host { return 302 http://blockpage.firewall.example/block?url=$host$request_uri; }
                 location = /block-page { return 403 '{{BlockPage.Replace("'", "\\'")}}'; }
                 location = /squid { add_header X-Squid-Error "ERR_ACCESS_DENIED 0" always; return 403 "denied\n"; }
+                location = /generic-block { return 403 "<h1>This site has been blocked by your network administrator</h1>"; }
                 location = /captive { return 511 "log in first\n"; }
                 location = /server-error { return 503 "busy\n"; }
               }
