@@ -65,6 +65,9 @@ public sealed class NginxServer : IDisposable
 /// </summary>
 public sealed class TlsHttpNginx : IDisposable
 {
+    /// <summary>The tls, http and ssh probe test classes share one instance (certificates take a while to make).</summary>
+    public const string Collection = "tls-http-nginx";
+
     public TestCa Ca { get; }
     public TestCa Interceptor { get; }
     private readonly NginxServer _nginx;
@@ -188,6 +191,9 @@ public sealed class TlsHttpNginx : IDisposable
         Ca.Dispose();
     }
 }
+
+[CollectionDefinition(TlsHttpNginx.Collection)]
+public sealed class TlsHttpNginxCollection : ICollectionFixture<TlsHttpNginx>;
 
 /// <summary>Every test name is address-mapped: resolving one would be a test bug (and traffic to a real host).</summary>
 public sealed class ThrowingResolver : IResolver

@@ -6,7 +6,8 @@ using static EdgeMonitor.Tests.Fixtures.TlsHttpNginx;
 namespace EdgeMonitor.Tests.Probes;
 
 /// <summary>The http probe against a real nginx (origin answers, redirects, block pages) and real hostile sockets.</summary>
-public sealed class HttpProbeTests(TlsHttpNginx nginx) : IClassFixture<TlsHttpNginx>
+[Collection(TlsHttpNginx.Collection)]
+public sealed class HttpProbeTests(TlsHttpNginx nginx)
 {
     private const string Checkin = "checkin.cloudtrax.com";
 

@@ -6,7 +6,8 @@ using static EdgeMonitor.Tests.Fixtures.TlsHttpNginx;
 namespace EdgeMonitor.Tests.Probes;
 
 /// <summary>The tls probe against a real nginx with test-CA certificates, and real misbehaving sockets.</summary>
-public sealed class TlsProbeTests(TlsHttpNginx nginx) : IClassFixture<TlsHttpNginx>
+[Collection(TlsHttpNginx.Collection)]
+public sealed class TlsProbeTests(TlsHttpNginx nginx)
 {
     private const string Ap = "cloud_ap.cloudtrax.com";
     private const string Grpc = "sds-receiver-grpc.prod.disruptive-technologies.com";
