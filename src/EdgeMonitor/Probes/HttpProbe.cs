@@ -63,11 +63,16 @@ public sealed class HttpProbe : IProbe
     {
         int filled = 0;
         int start = 0; // start of the current response head (after skipped 1xx answers)
+        int scanned = 0; // bytes already searched for the blank line, so a byte-by-byte drip costs linear time
         int headEnd;
         int status;
         while (true)
         {
-            headEnd = HeadEnd(buf.AsSpan(start, filled - start));
+            int from = Math.Max(start, scanned - 2);
+            headEnd = HeadEnd(buf.AsSpan(from, filled - from));
+            scanned = filled;
+            if (headEnd >= 0)
+                headEnd += from - start;
             if (headEnd < 0)
             {
                 if (filled - start >= 5 && !buf.AsSpan(start, 5).SequenceEqual("HTTP/"u8))
@@ -90,7 +95,7 @@ public sealed class HttpProbe : IProbe
             // Interim answers (100 Continue, 103 Early Hints) precede the real one.
             if (status is >= 100 and < 200 && status != 101)
             {
-                start = headEnd;
+                start = scanned = headEnd;
                 continue;
             }
             break;

@@ -143,7 +143,18 @@ public sealed class TlsProbe : IProbe
             // Accept everything during the handshake; the verdict is made from the facts captured here.
             RemoteCertificateValidationCallback = (_, cert, chain, errors) =>
             {
-                attempt.Cert = Inspect(cert as X509Certificate2, chain, errors, extraCas);
+                try
+                {
+                    attempt.Cert = Inspect(cert as X509Certificate2, chain, errors, extraCas);
+                }
+                catch (System.Security.Cryptography.CryptographicException)
+                {
+                    // A certificate chain building cannot even parse: not anchored anywhere.
+                    attempt.Cert = cert is X509Certificate2 c
+                        ? new CertFacts(c.Subject, c.Issuer, c.NotBefore.ToUniversalTime(), c.NotAfter.ToUniversalTime(), c.Subject,
+                            false, "", X509ChainStatusFlags.PartialChain, false, Missing: false)
+                        : null;
+                }
                 return true;
             },
         };
@@ -163,8 +174,9 @@ public sealed class TlsProbe : IProbe
                 ? "got no TLS answer in time"
                 : $"stalled mid-handshake after {observed.BytesRead} bytes";
         }
-        catch (Exception e) when (e is IOException or AuthenticationException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Whatever a hostile peer makes SslStream throw is a verdict, never a crash.
             (attempt.Ending, attempt.Detail) = observed switch
             {
                 { SawReset: true } => (Ending.Reset, observed.BytesRead == 0
@@ -206,7 +218,10 @@ public sealed class TlsProbe : IProbe
                 anchor = "an extra CA";
             }
             foreach (X509ChainElement el in custom.ChainElements)
-                el.Certificate.Dispose();
+            {
+                if (!ReferenceEquals(el.Certificate, leaf) && !extraCas.Contains(el.Certificate))
+                    el.Certificate.Dispose();
+            }
         }
         return new CertFacts(leaf.Subject, leaf.Issuer, leaf.NotBefore.ToUniversalTime(), leaf.NotAfter.ToUniversalTime(),
             Names(leaf), anchored, anchor, flags, (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0, Missing: false);

@@ -99,6 +99,15 @@ public sealed class HttpProbeTests(TlsHttpNginx nginx)
     }
 
     [Fact]
+    public async Task Interim_answer_is_skipped_for_the_final_one()
+    {
+        using var server = HttpRawListener.Answer("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 302 Found\r\nLocation: http://login.hotspot.example/\r\n\r\n"u8.ToArray());
+        var r = await ProbeAsync(server.Port);
+        Assert.Equal(Reason.HttpRedirected, r.Reason);
+        Assert.Contains("login.hotspot.example", r.Detail);
+    }
+
+    [Fact]
     public async Task Reset_after_the_request_is_tcp_reset()
     {
         using var reset = HttpRawListener.Reset();
