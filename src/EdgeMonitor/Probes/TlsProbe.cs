@@ -97,7 +97,8 @@ public sealed class TlsProbe : IProbe
 
         DateTime now = ctx.Environment.Time.GetUtcNow().UtcDateTime;
         int days = (int)Math.Floor((c.NotAfter - now).TotalDays);
-        string facts = $"issuer '{c.Issuer}', subject '{c.Subject}', expires {c.NotAfter:yyyy-MM-dd} ({days} days)";
+        string expiry = days >= 0 ? $"expires {c.NotAfter:yyyy-MM-dd} ({days} days)" : $"expired {c.NotAfter:yyyy-MM-dd}";
+        string facts = $"issuer '{c.Issuer}', subject '{c.Subject}', {expiry}";
 
         if (!c.Anchored)
         {

@@ -41,6 +41,8 @@ public sealed class NginxServer : IDisposable
               uwsgi_temp_path {{dir}}/uwsgi;
               scgi_temp_path {{dir}}/scgi;
               default_type text/plain;
+              # nginx before 1.23.4 leaves TLSv1.3 out by default; the vendors' servers speak it.
+              ssl_protocols TLSv1.2 TLSv1.3;
             {{httpBody}}
             }
             """);
@@ -78,6 +80,8 @@ public sealed class TlsHttpNginx : IDisposable
     /// <summary>Same certificate, ALPN h2.</summary>
     public int H2 { get; } = Ports.Free();
     public int Expired { get; } = Ports.Free();
+    /// <summary>A certificate whose validity starts in an hour (what a box with a slow clock sees).</summary>
+    public int NotYetValid { get; } = Ports.Free();
     public int WrongName { get; } = Ports.Free();
     /// <summary>The interceptor: a certificate for whatever name is asked, all from one untrusted CA.</summary>
     public int Intercepting { get; } = Ports.Free();
@@ -113,6 +117,7 @@ public sealed class TlsHttpNginx : IDisposable
         Interceptor = new TestCa("Inspection Firewall CA", Ca.Directory);
         var valid = Ca.Issue("valid", LabNames);
         var expired = Ca.Issue("expired", LabNames, DateTimeOffset.UtcNow.AddHours(-20), DateTimeOffset.UtcNow.AddHours(-2));
+        var future = Ca.Issue("future", LabNames, DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow.AddDays(90));
         var wrong = Ca.Issue("wrong", ["portal.wrong-name.example"]);
         var forged = InterceptedNames.Select(n => (Name: n, Files: Interceptor.Issue("forged-" + n, [n]))).ToList();
 
@@ -131,6 +136,7 @@ public sealed class TlsHttpNginx : IDisposable
         http.AppendLine(Tls(H2, valid, listen: "ssl http2"));
         http.AppendLine(Tls(Expired, expired));
         http.AppendLine(Tls(WrongName, wrong));
+        http.AppendLine(Tls(NotYetValid, future));
         foreach (var (name, files) in forged)
             http.AppendLine(Tls(Intercepting, files, $"server_name {name};"));
         http.AppendLine($$"""

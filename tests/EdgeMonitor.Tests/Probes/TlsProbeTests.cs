@@ -27,7 +27,7 @@ public sealed class TlsProbeTests(TlsHttpNginx nginx)
         Assert.Contains("issuer 'CN=EdgeMonitor Test Root, O=EdgeMonitor Test'", r.Detail);
         Assert.Contains($"subject 'CN={LabNames[0]}'", r.Detail);
         Assert.Contains("(89 days)", r.Detail);
-        Assert.Contains("trusted by an extra CA", r.Detail);
+        Assert.Contains("TLSv1.3, trusted by an extra CA", r.Detail);
         Assert.Equal($"127.0.0.1:{nginx.Valid}", r.Address);
     }
 
@@ -46,6 +46,14 @@ public sealed class TlsProbeTests(TlsHttpNginx nginx)
         var r = await ProbeAsync(Ap, nginx.Expired);
         Assert.Equal(Reason.TlsExpired, r.Reason);
         Assert.Contains("expired 2 hours ago", r.Detail);
+    }
+
+    [Fact]
+    public async Task Certificate_not_yet_valid_is_tls_expired_and_points_at_the_clock()
+    {
+        var r = await ProbeAsync(Ap, nginx.NotYetValid);
+        Assert.Equal(Reason.TlsExpired, r.Reason);
+        Assert.Contains("is the clock right?", r.Detail);
     }
 
     [Fact]
