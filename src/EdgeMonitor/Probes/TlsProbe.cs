@@ -62,7 +62,7 @@ public sealed class TlsProbe : IProbe
             case Ending.Completed:
                 return Verdict(ctx, first);
             case Ending.Protocol:
-                return ProbeOutcome.Fail(Reason.TlsProtocol, first.Detail);
+                return ProbeOutcome.Fail(Reason.TlsProtocol, $"{endpoint}: {first.Detail}");
         }
 
         // Reset, closed or silent on the real name: does the same address complete a handshake for a neutral one?
@@ -72,7 +72,8 @@ public sealed class TlsProbe : IProbe
             var (again, _) = await Connector.ConnectAsync(endpoint, ctx.Timeout).ConfigureAwait(false);
             if (again is not null)
             {
-                Attempt neutral = await HandshakeAsync(again, NeutralSni, null, ctx.Environment.ExtraCas, ctx.Timeout).ConfigureAwait(false);
+                // Any certificate will do here: only whether a handshake completes matters.
+                Attempt neutral = await HandshakeAsync(again, NeutralSni, null, null, ctx.Timeout).ConfigureAwait(false);
                 neutralCompletes = neutral.Ending == Ending.Completed;
             }
         }
@@ -126,7 +127,8 @@ public sealed class TlsProbe : IProbe
     }
 
     /// <summary>One connection, one handshake; never throws for what the peer does. Owns and disposes the socket.</summary>
-    private static async Task<Attempt> HandshakeAsync(Socket socket, string sni, string? alpn, X509Certificate2Collection extraCas, CancellationToken ct)
+    /// <param name="extraCas">Null: do not judge the certificate at all (the neutral handshake).</param>
+    private static async Task<Attempt> HandshakeAsync(Socket socket, string sni, string? alpn, X509Certificate2Collection? extraCas, CancellationToken ct)
     {
         var attempt = new Attempt();
         var observed = new ObservedStream(new NetworkStream(socket, ownsSocket: true));
@@ -144,6 +146,8 @@ public sealed class TlsProbe : IProbe
             // Accept everything during the handshake; the verdict is made from the facts captured here.
             RemoteCertificateValidationCallback = (_, cert, chain, errors) =>
             {
+                if (extraCas is null)
+                    return true;
                 try
                 {
                     attempt.Cert = Inspect(cert as X509Certificate2, chain, errors, extraCas);
