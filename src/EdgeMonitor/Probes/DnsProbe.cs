@@ -17,6 +17,7 @@ public sealed class DnsProbe : IProbe
     public Transport Transport => Transport.Udp;
     public bool NeedsAddress => false;
     public Reason TimeoutReason => Reason.DnsTimeout;
+    public Reason ErrorReason => Reason.DnsServfail;
 
     public async Task<ProbeOutcome> ProbeAsync(ProbeContext context)
     {

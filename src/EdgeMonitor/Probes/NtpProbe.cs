@@ -24,6 +24,7 @@ public sealed class NtpProbe : IProbe
     public string Kind => "ntp";
     public Transport Transport => Transport.Udp;
     public Reason TimeoutReason => Reason.NtpTimeout;
+    public Reason ErrorReason => Reason.NtpBadResponse;
 
     // Room for extension fields and MACs some servers append; only the header is read.
     private const int ReceiveSize = 512;

@@ -5,10 +5,13 @@ public static class ProbeKinds
 {
     public static IReadOnlyList<IProbe> All { get; } =
     [
-        new TcpProbe(),
-        new BlockedProbe(),
         new DnsProbe(),
+        new TcpProbe(),
+        new TlsProbe(),
+        new HttpProbe(),
         new NtpProbe(),
+        new SshProbe(),
+        new BlockedProbe(),
     ];
 
     public static IProbe? Find(string kind)

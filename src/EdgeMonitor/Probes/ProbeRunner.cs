@@ -119,6 +119,10 @@ public sealed class ProbeRunner(ProbeEnvironment env)
         {
             outcome = Connector.FromSocketError(se.SocketErrorCode, endpoint);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            outcome = ProbeOutcome.Fail(probe.ErrorReason, $"probe error: {e.GetType().Name}: {e.Message}");
+        }
         finally
         {
             _slots.Release();
