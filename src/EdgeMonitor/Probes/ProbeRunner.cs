@@ -75,18 +75,20 @@ public sealed class ProbeRunner(ProbeEnvironment env)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(env.Timeout);
+        long start = Stopwatch.GetTimestamp();
         try
         {
-            return await env.Resolver.ResolveAsync(name, family, cts.Token).ConfigureAwait(false);
+            var answer = await env.Resolver.ResolveAsync(name, family, cts.Token).ConfigureAwait(false);
+            return answer with { LatencyMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new DnsAnswer(Reason.DnsTimeout, [], $"{name}: no answer in time");
+            return new DnsAnswer(Reason.DnsTimeout, [], $"{name}: no answer in time") { LatencyMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds };
         }
     }
 
     private ProbeResult DnsFailure(Target target, Family family, DnsAnswer answer) =>
-        new(target, family, null, false, answer.Reason, answer.Detail, 0, Weigh(target, family), env.Time.GetUtcNow());
+        new(target, family, null, false, answer.Reason, answer.Detail, Math.Round(answer.LatencyMs, 1), Weigh(target, family), env.Time.GetUtcNow());
 
     private async Task<ProbeResult> ProbeOneAsync(IProbe probe, Target target, Family family, IPEndPoint? endpoint, DnsAnswer? dns, CancellationToken ct)
     {

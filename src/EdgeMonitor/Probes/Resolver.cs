@@ -7,6 +7,9 @@ namespace EdgeMonitor.Probes;
 public sealed record DnsAnswer(Reason Reason, IReadOnlyList<IPAddress> Addresses, string Detail)
 {
     public bool Ok => Reason == Reason.Ok;
+
+    /// <summary>How long the question took, set by the runner.</summary>
+    public double LatencyMs { get; init; }
 }
 
 /// <summary>Resolves one name for one family (A or AAAA), so each family fails or passes on its own.</summary>
