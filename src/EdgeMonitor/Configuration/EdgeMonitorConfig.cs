@@ -74,7 +74,9 @@ public sealed class TlsConfig
 public sealed class ProbeConfig
 {
     public int TimeoutMs { get; set; } = 5000;
-    public int Concurrency { get; set; } = 16;
+    // Probes wait on the network, not the CPU: a full check of every profile (about 90
+    // results) runs in one wave, so it takes about as long as its slowest probe.
+    public int Concurrency { get; set; } = 64;
 
     /// <summary>off | optional | required: how IPv6 results weigh. Optional: a failure only degrades.</summary>
     public string Ipv6 { get; set; } = "optional";
