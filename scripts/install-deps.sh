@@ -2,10 +2,11 @@
 # Installs the Debian packages EdgeMonitor's build, tests and lab need (idempotent).
 # Real servers for the tests: mosquitto, chronyd, nginx, dnsmasq, openssl; nftables and
 # iproute2 for namespaces; gcc and linux-libc-dev for the GPIO struct-layout check;
-# libmosquitto1 for MQTT at run time.
+# libmosquitto1 for MQTT at run time; zlib1g-dev (with gcc as linker) for the NativeAOT publish.
 set -euo pipefail
 pkgs=(mosquitto mosquitto-clients libmosquitto1 libmosquitto-dev chrony dnsmasq-base nginx-light
-      nftables iproute2 linux-libc-dev gcc libc6-dev openssl procps ca-certificates)
+      nftables iproute2 linux-libc-dev gcc libc6-dev openssl procps ca-certificates
+      zlib1g-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
