@@ -151,7 +151,8 @@ public sealed class AotSmokeTests(AotBinary aot)
         notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
         notify.ReceiveTimeout = 500;
 
-        using var daemon = ServerProcess.Start(aot.Path, ["run", "--config", config],
+        string stateDir = Path.Combine(dir, "state");
+        using var daemon = ServerProcess.Start(aot.Path, ["run", "--config", config, "--state-dir", stateDir],
             env: new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifyPath });
 
         var notices = new StringBuilder();
@@ -174,6 +175,9 @@ public sealed class AotSmokeTests(AotBinary aot)
         string red = Path.Combine(sysfs, "class", "leds", "em:red", "brightness");
         daemon.WaitFor(() => File.ReadAllText(red).Trim() is not ("0" or ""), "the red LED on", TimeSpan.FromSeconds(60));
         Assert.Equal("0", File.ReadAllText(Path.Combine(sysfs, "class", "leds", "em:green", "brightness")).Trim());
+        // The state file says the same, with the reason on the failing target.
+        string statusJson = Path.Combine(stateDir, "status.json");
+        daemon.WaitFor(() => File.Exists(statusJson) && File.ReadAllText(statusJson).Contains("tcp_refused"), "status.json with tcp_refused");
 
         daemon.Signal(Posix.SIGTERM);
         Assert.True(daemon.Process.WaitForExit(15_000), $"no exit within 15 s of SIGTERM:\n{daemon.Output}");
