@@ -293,12 +293,12 @@ while True:
 
     def drive_bb():
         nonlocal bb_ok, bb_fail
-        r = subprocess.run(["curl", "-s", "-o", "/dev/null", "--max-time", "30", "-w", "%{http_code}\\n"] + bb_urls,
-                           stdout=subprocess.PIPE, text=True)
-        codes = r.stdout.split()
+        # One curl per round, the URLs in turn over one connection; each answer is a metrics page.
+        r = subprocess.run(["curl", "-s", "--max-time", "30"] + bb_urls, stdout=subprocess.PIPE, text=True)
+        ok = r.stdout.count("\nprobe_success 1")
         with lock:
-            bb_ok += sum(c == "200" for c in codes)
-            bb_fail += len(bb_urls) - sum(c == "200" for c in codes)
+            bb_ok += ok
+            bb_fail += len(bb_urls) - ok
 
     def drive_check():
         nonlocal check_cpu, check_probes
