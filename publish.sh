@@ -8,6 +8,7 @@
 #   --framework TFM  target framework. Default: net10.0. (This build machine's NuGet mirror only
 #                    has the net9.0 linux-x64 NativeAOT packs: ./publish.sh --rid linux-x64 --framework net9.0)
 #   --out DIR        where binaries go, DIR/RID/edgemonitor. Default: artifacts/publish.
+#   -- ARGS...       passed on to `dotnet publish` (e.g. -p:StackTraceSupport=false)
 #
 # Prints each binary's size and SHA-256. A RID whose packs are not in the configured NuGet feeds
 # fails with the names of the missing packs; the other RIDs are still built. Exit 0 only when
@@ -17,9 +18,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 rids=()
+extra=()
 framework=net10.0
 out=artifacts/publish
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rid) [ $# -ge 2 ] || { usage >&2; exit 64; }; rids+=("$2"); shift 2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
     --out|-o) [ $# -ge 2 ] || { usage >&2; exit 64; }; out="$2"; shift 2 ;;
     --out=*) out="${1#*=}"; shift ;;
     -h|--help) usage; exit 0 ;;
+    --) shift; extra=("$@"); break ;;
     *) echo "publish.sh: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
   esac
 done
@@ -57,7 +60,7 @@ for rid in "${rids[@]}"; do
   echo "publish.sh: $rid ($framework) ..." >&2
   if dotnet publish src/EdgeMonitor/EdgeMonitor.csproj -c Release -f "$framework" -r "$rid" \
        -p:EdgeMonitorAotFramework="$framework" --artifacts-path "$work/build-$rid" -o "$dest" \
-       -nologo -clp:NoSummary >"$log" 2>&1; then
+       -nologo -clp:NoSummary "${extra[@]}" >"$log" 2>&1; then
     bin="$dest/edgemonitor"
     size=$(stat -c %s "$bin")
     sha=$(sha256sum "$bin" | cut -d' ' -f1)

@@ -82,7 +82,7 @@ def status(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             k, _, v = line.partition(":")
-            if k in ("VmRSS", "VmHWM"):
+            if k in ("VmRSS", "VmHWM", "RssAnon"):
                 out[k] = int(v.split()[0])  # kB
     return out
 
@@ -94,20 +94,21 @@ def cpu_ms(pid):
 
 
 def measure(cmd, env):
-    """Runs cmd to completion: (CPU ms, peak RSS kB). wait4's ru_maxrss would count the forking
+    """Runs cmd to completion: (CPU ms, peak RSS kB, peak RssAnon kB). wait4's ru_maxrss would count the forking
     parent's RSS (Linux keeps the pre-exec high-water mark), so the peak is VmHWM read from
     /proc while the process lives."""
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    hwm = 0
+    hwm = anon = 0
     while True:
         try:
-            hwm = max(hwm, status(p.pid).get("VmHWM", 0))
+            st = status(p.pid)
+            hwm, anon = max(hwm, st.get("VmHWM", 0)), max(anon, st.get("RssAnon", 0))
         except OSError:
             pass
         pid, _, ru = os.wait4(p.pid, os.WNOHANG)
         if pid:
             p.returncode = 0
-            return (ru.ru_utime + ru.ru_stime) * 1000, hwm
+            return (ru.ru_utime + ru.ru_stime) * 1000, hwm, anon
         time.sleep(0.002)
 
 
@@ -285,8 +286,9 @@ while True:
     bb_ok = bb_fail = 0
     check_cpu = 0.0
     check_rss = []
+    check_anon = []
     check_probes = 0
-    samples = {"bb": [], "em": []}
+    samples = {"bb": [], "em": [], "bb_anon": [], "em_anon": []}
     start_t = time.monotonic()
     next_round = start_t
     lock = threading.Lock()
@@ -302,10 +304,11 @@ while True:
 
     def drive_check():
         nonlocal check_cpu, check_probes
-        cpu, hwm = measure([a.binary, "check", "--config", em_conf], env)
+        cpu, hwm, anon = measure([a.binary, "check", "--config", em_conf], env)
         with lock:
             check_cpu += cpu
             check_rss.append(hwm)
+            check_anon.append(anon)
             check_probes += per_round
 
     threads = []
@@ -317,11 +320,15 @@ while True:
                 th.start()
                 threads.append(th)
             next_round += a.interval
-        samples["bb"].append(status(bb.pid)["VmRSS"])
+        st = status(bb.pid)
+        samples["bb"].append(st["VmRSS"])
+        samples["bb_anon"].append(st["RssAnon"])
         if daemon:
             if em.poll() is not None:
                 raise SystemExit(f"bench: edgemonitor run exited {em.returncode}; see its log")
-            samples["em"].append(status(em.pid)["VmRSS"])
+            st = status(em.pid)
+            samples["em"].append(st["VmRSS"])
+            samples["em_anon"].append(st["RssAnon"])
         time.sleep(max(0.0, min(1.0, next_round - time.monotonic())))
     for th in threads:
         th.join(60)
@@ -343,10 +350,12 @@ while True:
         except (OSError, ValueError) as e:
             log(f"no status.json: {e}")
         em_rss = samples["em"]
+        em_anon = samples["em_anon"]
     else:
         em_cpu, em_probes = check_cpu, check_probes
         em_hwm = max(check_rss)
         em_rss = check_rss
+        em_anon = check_anon
     if bb_fail:
         log(f"warning: {bb_fail} blackbox_exporter probe requests failed")
 
@@ -360,6 +369,7 @@ while True:
         ("RSS idle (MB)" + ("" if daemon else " [edgemonitor: --version max RSS]"), em_idle / 1024, bb_idle / 1024),
         ("RSS under load, mean of 2nd half (MB)" + ("" if daemon else " [per check process]"), steady(em_rss) / 1024, steady(samples["bb"]) / 1024),
         ("RSS peak, VmHWM (MB)", em_hwm / 1024, bb_hwm / 1024),
+        ("private RSS under load (RssAnon, no shared file pages), mean of 2nd half (MB)", steady(em_anon) / 1024, steady(samples["bb_anon"]) / 1024),
         ("CPU per 1000 probes (ms)", em_cpu / em_probes * 1000, bb_cpu / max(1, bb_ok) * 1000),
     ]
     mode = "edgemonitor run" if daemon else "edgemonitor check, one process per round"
