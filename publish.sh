@@ -21,7 +21,7 @@ rids=()
 extra=()
 framework=net10.0
 out=artifacts/publish
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rid) [ $# -ge 2 ] || { usage >&2; exit 64; }; rids+=("$2"); shift 2 ;;
