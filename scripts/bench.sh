@@ -38,7 +38,7 @@ if [ ! -x "$binary" ]; then
   "$repo/publish.sh" --rid linux-x64 --framework net9.0 --out "$repo/artifacts/publish"
 fi
 
-python3 "$repo/scripts/bench/bench.py" --binary "$binary" "${args[@]}" &
+PYTHONDONTWRITEBYTECODE=1 python3 "$repo/scripts/bench/bench.py" --binary "$binary" "${args[@]}" &
 driver=$!
 trap 'kill -TERM $driver 2>/dev/null || true; wait $driver 2>/dev/null || true' EXIT INT TERM
 wait $driver
