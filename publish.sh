@@ -15,6 +15,7 @@
 # every RID built. Cross-builds (arm, arm64, musl on an x64 host) also need the cross toolchain
 # NativeAOT documents (clang, lld and a target sysroot); that is a machine set-up, not a flag here.
 set -euo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")"
 
 rids=()
@@ -36,6 +37,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#rids[@]} -gt 0 ] || rids=(linux-arm64 linux-arm linux-x64 linux-musl-arm64 linux-musl-x64)
+# A relative --out is relative to where the script was called from.
+case "$out" in /*) ;; artifacts/publish) out="$PWD/$out" ;; *) out="$caller_dir/$out" ;; esac
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
