@@ -1,0 +1,312 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace EdgeMonitor.Reporting.Mqtt;
+
+/// <summary>One spooled message: a sequence number (monotonic across restarts), its topic and payload.</summary>
+internal sealed record SpoolRecord(long Seq, string Topic, byte[] Payload)
+{
+    public int Size => Payload.Length + Topic.Length + SpoolFormat.Overhead;
+}
+
+/// <summary>
+/// Record codec shared by the spool and the retained store:
+/// [u32 body length][u32 CRC-32 of body][body = u64 seq, u16 topic length, topic UTF-8, payload], little endian.
+/// A reader stops at the first torn or corrupt record: everything before it is intact.
+/// </summary>
+internal static class SpoolFormat
+{
+    public const int Overhead = 8 + 8 + 2;
+    private const int MaxBody = 1 << 24;
+
+    public static byte[] Encode(SpoolRecord r)
+    {
+        byte[] topic = Encoding.UTF8.GetBytes(r.Topic);
+        int body = 8 + 2 + topic.Length + r.Payload.Length;
+        var buf = new byte[8 + body];
+        var b = buf.AsSpan(8);
+        BinaryPrimitives.WriteInt64LittleEndian(b, r.Seq);
+        BinaryPrimitives.WriteUInt16LittleEndian(b[8..], (ushort)topic.Length);
+        topic.CopyTo(b[10..]);
+        r.Payload.CopyTo(b[(10 + topic.Length)..]);
+        BinaryPrimitives.WriteInt32LittleEndian(buf, body);
+        BinaryPrimitives.WriteUInt32LittleEndian(buf.AsSpan(4), Crc32.Compute(b));
+        return buf;
+    }
+
+    /// <summary>Decodes records until the data ends or a record is torn or corrupt; <paramref name="good"/> is the intact prefix length.</summary>
+    public static List<SpoolRecord> Decode(ReadOnlySpan<byte> data, out int good, out bool corrupt)
+    {
+        var list = new List<SpoolRecord>();
+        good = 0;
+        corrupt = false;
+        while (data.Length - good >= 8)
+        {
+            var rest = data[good..];
+            int body = BinaryPrimitives.ReadInt32LittleEndian(rest);
+            if (body < 10 || body > MaxBody)
+            {
+                corrupt = true;
+                break;
+            }
+            if (rest.Length < 8 + body)
+                break; // torn tail: the write never finished
+            var b = rest.Slice(8, body);
+            if (Crc32.Compute(b) != BinaryPrimitives.ReadUInt32LittleEndian(rest[4..]))
+            {
+                corrupt = true;
+                break;
+            }
+            int topicLen = BinaryPrimitives.ReadUInt16LittleEndian(b[8..]);
+            if (10 + topicLen > body)
+            {
+                corrupt = true;
+                break;
+            }
+            list.Add(new SpoolRecord(BinaryPrimitives.ReadInt64LittleEndian(b),
+                Encoding.UTF8.GetString(b.Slice(10, topicLen)), b[(10 + topicLen)..].ToArray()));
+            good += 8 + body;
+        }
+        return list;
+    }
+
+    /// <summary>Writes a whole file crash-safely: temp file, fsync, rename over the old one.</summary>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    {
+        string tmp = path + ".tmp";
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            f.Write(content);
+            f.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+}
+
+/// <summary>
+/// The bounded, crash-safe queue of events waiting for the broker's PUBACK, in the state
+/// directory. mqtt-spool.log is append-only (fsync per append); mqtt-spool.ack holds the last
+/// acknowledged sequence number and the dropped count (replaced atomically). The log is
+/// rewritten without acknowledged records once they make up most of it. Pending records are
+/// also kept in memory (bounded by the same limits).
+/// </summary>
+internal sealed class Spool : IDisposable
+{
+    public const string LogName = "mqtt-spool.log";
+    public const string AckName = "mqtt-spool.ack";
+    private const long CompactAbove = 64 * 1024;
+
+    private readonly string _logPath;
+    private readonly string _ackPath;
+    private readonly int _maxEvents;
+    private readonly long _maxBytes;
+    private readonly LinkedList<SpoolRecord> _pending = new();
+    private FileStream _log;
+    private long _acked;
+    private long _nextSeq;
+    private long _bytes;
+
+    /// <summary>Events dropped (oldest first) because a bound was hit, or lost to a corrupt spool; kept across restarts.</summary>
+    public long Dropped { get; private set; }
+
+    /// <summary>What opening found wrong (a torn or corrupt tail), for one log line; null when clean.</summary>
+    public string? Recovery { get; }
+
+    public int Count => _pending.Count;
+    public long Bytes => _bytes;
+    public long LastAcknowledged => _acked;
+    public IEnumerable<SpoolRecord> Pending => _pending;
+
+    public Spool(string directory, int maxEvents, long maxBytes)
+    {
+        Directory.CreateDirectory(directory);
+        _logPath = Path.Combine(directory, LogName);
+        _ackPath = Path.Combine(directory, AckName);
+        _maxEvents = Math.Max(1, maxEvents);
+        _maxBytes = Math.Max(1024, maxBytes);
+        ReadAck();
+        byte[] data = File.Exists(_logPath) ? File.ReadAllBytes(_logPath) : [];
+        var records = SpoolFormat.Decode(data, out int good, out bool corrupt);
+        long last = _acked;
+        foreach (var r in records)
+        {
+            if (r.Seq <= last)
+                continue; // acknowledged (or out of order: never written by us)
+            last = r.Seq;
+            _pending.AddLast(r);
+            _bytes += r.Size;
+        }
+        _nextSeq = last + 1;
+        if (good < data.Length)
+        {
+            Recovery = corrupt
+                ? $"discarded {data.Length - good} bytes from a corrupt record at offset {good} of {_logPath}"
+                : $"discarded a torn record ({data.Length - good} bytes) at the end of {_logPath}";
+            if (corrupt)
+                Dropped++;
+        }
+        _log = new FileStream(_logPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        if (good < data.Length)
+        {
+            _log.SetLength(good);
+            _log.Flush(flushToDisk: true);
+        }
+        _log.Seek(0, SeekOrigin.End);
+        Trim();
+    }
+
+    /// <summary>Appends a record durably (fsync) and returns it; drops the oldest when a bound is hit.</summary>
+    public SpoolRecord Append(string topic, Func<long, byte[]> payloadForSeq)
+    {
+        var r = new SpoolRecord(_nextSeq++, topic, payloadForSeq(_nextSeq - 1));
+        _log.Write(SpoolFormat.Encode(r));
+        _log.Flush(flushToDisk: true);
+        _pending.AddLast(r);
+        _bytes += r.Size;
+        Trim();
+        return r;
+    }
+
+    /// <summary>Everything up to and including <paramref name="seq"/> reached the broker.</summary>
+    public void Acknowledge(long seq)
+    {
+        bool any = false;
+        while (_pending.First is { } head && head.Value.Seq <= seq)
+        {
+            Remove();
+            any = true;
+        }
+        if (seq > _acked)
+        {
+            _acked = seq;
+            any = true;
+        }
+        if (any)
+        {
+            WriteAck();
+            MaybeCompact();
+        }
+    }
+
+    private void Trim()
+    {
+        bool dropped = false;
+        while (_pending.Count > 1 && (_pending.Count > _maxEvents || _bytes > _maxBytes))
+        {
+            _acked = Math.Max(_acked, _pending.First!.Value.Seq);
+            Remove();
+            Dropped++;
+            dropped = true;
+        }
+        if (dropped)
+        {
+            WriteAck();
+            MaybeCompact();
+        }
+    }
+
+    private void Remove()
+    {
+        _bytes -= _pending.First!.Value.Size;
+        _pending.RemoveFirst();
+    }
+
+    private void MaybeCompact()
+    {
+        if (_log.Length < CompactAbove || _log.Length < 2 * _bytes)
+            return;
+        using var buffer = new MemoryStream();
+        foreach (var r in _pending)
+            buffer.Write(SpoolFormat.Encode(r));
+        _log.Dispose();
+        // The ack file stays valid: it names sequence numbers, not offsets.
+        SpoolFormat.WriteAtomically(_logPath, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        _log = new FileStream(_logPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        _log.Seek(0, SeekOrigin.End);
+    }
+
+    private void ReadAck()
+    {
+        if (!File.Exists(_ackPath))
+            return;
+        byte[] a = File.ReadAllBytes(_ackPath);
+        if (a.Length == 20 && Crc32.Compute(a.AsSpan(0, 16)) == BinaryPrimitives.ReadUInt32LittleEndian(a.AsSpan(16)))
+        {
+            _acked = BinaryPrimitives.ReadInt64LittleEndian(a);
+            Dropped = BinaryPrimitives.ReadInt64LittleEndian(a.AsSpan(8));
+        }
+    }
+
+    private void WriteAck()
+    {
+        Span<byte> a = stackalloc byte[20];
+        BinaryPrimitives.WriteInt64LittleEndian(a, _acked);
+        BinaryPrimitives.WriteInt64LittleEndian(a[8..], Dropped);
+        BinaryPrimitives.WriteUInt32LittleEndian(a[16..], Crc32.Compute(a[..16]));
+        SpoolFormat.WriteAtomically(_ackPath, a);
+    }
+
+    public void Dispose() => _log.Dispose();
+}
+
+/// <summary>
+/// The latest retained payload per topic (status, targets), kept across restarts in
+/// mqtt-retained.bin (rewritten atomically on change) so a restarted daemon republishes them.
+/// </summary>
+internal sealed class RetainedStore
+{
+    public const string FileName = "mqtt-retained.bin";
+    private readonly string _path;
+    private readonly Dictionary<string, byte[]> _latest = new(StringComparer.Ordinal);
+
+    public RetainedStore(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        _path = Path.Combine(directory, FileName);
+        if (File.Exists(_path))
+        {
+            foreach (var r in SpoolFormat.Decode(File.ReadAllBytes(_path), out _, out _))
+                _latest[r.Topic] = r.Payload;
+        }
+    }
+
+    public IReadOnlyDictionary<string, byte[]> All => _latest;
+
+    public void Set(string topic, byte[] payload) => _latest[topic] = payload;
+
+    public void Save()
+    {
+        using var buffer = new MemoryStream();
+        long i = 0;
+        foreach (var (topic, payload) in _latest)
+            buffer.Write(SpoolFormat.Encode(new SpoolRecord(++i, topic, payload)));
+        SpoolFormat.WriteAtomically(_path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+}
+
+/// <summary>CRC-32 (IEEE 802.3, reflected 0xEDB88320), as zlib computes it.</summary>
+internal static class Crc32
+{
+    private static readonly uint[] Table = Build();
+
+    private static uint[] Build()
+    {
+        var t = new uint[256];
+        for (uint i = 0; i < 256; i++)
+        {
+            uint c = i;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }
+
+    public static uint Compute(ReadOnlySpan<byte> data)
+    {
+        uint c = 0xFFFFFFFFu;
+        foreach (byte b in data)
+            c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
+        return c ^ 0xFFFFFFFFu;
+    }
+}
