@@ -13,6 +13,7 @@ public static class Verbs
     [
         CheckCommand.Verb,
         ProfilesCommand.Verb,
+        Reporting.Mqtt.MqttTestCommand.Verb,
     ];
 
     public static string Version =>

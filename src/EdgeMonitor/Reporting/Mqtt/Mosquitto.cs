@@ -63,7 +63,7 @@ internal static unsafe partial class Mosquitto
     [LibraryImport(Lib, EntryPoint = "mosquitto_reconnect_delay_set")]
     public static partial int ReconnectDelaySet(IntPtr mosq, uint delay, uint delayMax, [MarshalAs(UnmanagedType.U1)] bool exponential);
 
-    [LibraryImport(Lib, EntryPoint = "mosquitto_connect_async", StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(Lib, EntryPoint = "mosquitto_connect_async", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int ConnectAsync(IntPtr mosq, string host, int port, int keepAlive);
 
     [LibraryImport(Lib, EntryPoint = "mosquitto_disconnect")]

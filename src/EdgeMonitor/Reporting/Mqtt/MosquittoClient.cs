@@ -6,7 +6,12 @@ using System.Threading.Channels;
 namespace EdgeMonitor.Reporting.Mqtt;
 
 /// <summary>What the library's thread reports; handed off through a channel, handled on the reporter's task.</summary>
-internal abstract record MqttSignal;
+internal abstract record MqttSignal
+{
+    /// <summary>Which client instance sent it: signals of a client already replaced are ignored.</summary>
+    public long Generation { get; init; }
+}
+
 internal sealed record MqttConnected(int Code) : MqttSignal;
 internal sealed record MqttDisconnected(int Code) : MqttSignal;
 internal sealed record MqttPublished(int Mid) : MqttSignal;
@@ -29,10 +34,13 @@ internal sealed record MqttClientOptions(
     byte[] WillPayload);
 
 /// <summary>
-/// One libmosquitto client. Callbacks are registered before loop_start and only copy what they
-/// need into <see cref="MqttSignal"/>s; everything else happens on the owner's task. The library's
-/// own loop thread reconnects with exponential backoff (mosquitto_reconnect_delay_set 1 s..30 s)
-/// and resends queued QoS 1 messages after a reconnect.
+/// One libmosquitto client for one connection attempt and the connection it makes. Callbacks
+/// are registered before loop_start and only copy what they need into <see cref="MqttSignal"/>s;
+/// everything else happens on the owner's task. Reconnecting is the owner's: it disposes a client
+/// whose connection failed or was lost and starts a new one after its own backoff. (libmosquitto
+/// 2.0.11's loop thread never retries a first connect_async that failed at once, and sleeps
+/// uninterruptibly between its own retries, which would stall loop_stop; so its retry delay is
+/// pinned to 1 s and only bridges the moment until the owner replaces the client.)
 /// </summary>
 internal sealed unsafe class MosquittoClient : IDisposable
 {
@@ -45,13 +53,19 @@ internal sealed unsafe class MosquittoClient : IDisposable
 
     private readonly ChannelWriter<MqttSignal> _signals;
     private readonly int _slot;
+    private readonly long _generation;
+    private static long _generations;
     private IntPtr _handle;
+    private bool _loopStarted;
 
     private MosquittoClient(ChannelWriter<MqttSignal> signals, int slot)
     {
         _signals = signals;
         _slot = slot;
+        _generation = Interlocked.Increment(ref _generations);
     }
+
+    public long Generation => _generation;
 
     /// <summary>Loads the library (throws DllNotFoundException / EntryPointNotFoundException when it is missing) and inits it once.</summary>
     public static string EnsureLibrary()
@@ -70,8 +84,12 @@ internal sealed unsafe class MosquittoClient : IDisposable
         }
     }
 
-    /// <summary>Creates, configures and starts the client; the connection is made in the background.</summary>
-    public static MosquittoClient Start(MqttClientOptions o, ChannelWriter<MqttSignal> signals)
+    /// <summary>
+    /// Creates, configures and starts a client; the connection completes in the background
+    /// (on_connect or on_disconnect). Returns null with the library's code when the attempt
+    /// failed at once (refused, no route): the caller backs off and tries again.
+    /// </summary>
+    public static MosquittoClient? Start(MqttClientOptions o, ChannelWriter<MqttSignal> signals, out int code, out string error)
     {
         EnsureLibrary();
         int slot = -1;
@@ -89,8 +107,11 @@ internal sealed unsafe class MosquittoClient : IDisposable
         var c = Slots[slot]!;
         try
         {
-            c.Configure(o);
-            return c;
+            code = c.Configure(o, out error);
+            if (code == Mosquitto.Success)
+                return c;
+            c.Dispose();
+            return null;
         }
         catch
         {
@@ -99,7 +120,7 @@ internal sealed unsafe class MosquittoClient : IDisposable
         }
     }
 
-    private void Configure(MqttClientOptions o)
+    private int Configure(MqttClientOptions o, out string error)
     {
         _handle = Mosquitto.New(o.ClientId, true, (IntPtr)(_slot + 1));
         if (_handle == IntPtr.Zero)
@@ -122,13 +143,18 @@ internal sealed unsafe class MosquittoClient : IDisposable
             // Verification off is cert_reqs 0 (SSL_VERIFY_NONE); tls_insecure_set is never used.
             Check(Mosquitto.TlsOptsSet(_handle, tls.Verify ? 1 : 0, null, null), "TLS options");
         }
-        Check(Mosquitto.ReconnectDelaySet(_handle, 1, 30, true), "reconnect delay");
-        // connect_async stores the broker address even when the first attempt fails (refused,
-        // no route); the loop thread then retries it like any lost connection.
+        Check(Mosquitto.ReconnectDelaySet(_handle, 1, 1, false), "reconnect delay");
         int rc = Mosquitto.ConnectAsync(_handle, o.Host, o.Port, o.KeepAliveSeconds);
         if (rc != Mosquitto.Success)
-            _signals.TryWrite(new MqttDisconnected(rc));
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            error = rc == 14 && errno != 0 ? Marshal.GetPInvokeErrorMessage(errno) : Mosquitto.ErrorText(rc);
+            return rc;
+        }
         Check(Mosquitto.LoopStart(_handle), "loop start");
+        _loopStarted = true;
+        error = "";
+        return rc;
     }
 
     private static void Check(int rc, string what)
@@ -152,7 +178,8 @@ internal sealed unsafe class MosquittoClient : IDisposable
         if (_handle != IntPtr.Zero)
         {
             Mosquitto.Disconnect(_handle);
-            Mosquitto.LoopStop(_handle, false);
+            if (_loopStarted)
+                Mosquitto.LoopStop(_handle, false);
             Mosquitto.Destroy(_handle);
             _handle = IntPtr.Zero;
         }
@@ -173,7 +200,8 @@ internal sealed unsafe class MosquittoClient : IDisposable
     {
         try
         {
-            Find(obj)?._signals.TryWrite(new MqttConnected(rc));
+            if (Find(obj) is { } c)
+                c._signals.TryWrite(new MqttConnected(rc) { Generation = c._generation });
         }
         catch
         {
@@ -185,7 +213,8 @@ internal sealed unsafe class MosquittoClient : IDisposable
     {
         try
         {
-            Find(obj)?._signals.TryWrite(new MqttDisconnected(rc));
+            if (Find(obj) is { } c)
+                c._signals.TryWrite(new MqttDisconnected(rc) { Generation = c._generation });
         }
         catch
         {
@@ -197,7 +226,8 @@ internal sealed unsafe class MosquittoClient : IDisposable
     {
         try
         {
-            Find(obj)?._signals.TryWrite(new MqttPublished(mid));
+            if (Find(obj) is { } c)
+                c._signals.TryWrite(new MqttPublished(mid) { Generation = c._generation });
         }
         catch
         {
@@ -214,7 +244,7 @@ internal sealed unsafe class MosquittoClient : IDisposable
             string topic = Marshal.PtrToStringUTF8((IntPtr)m->Topic) ?? "";
             int len = Math.Max(0, m->PayloadLen);
             byte[]? payload = len <= MaxPayload ? new ReadOnlySpan<byte>(m->Payload, len).ToArray() : null;
-            c._signals.TryWrite(new MqttMessage(topic, payload, len, m->Retain));
+            c._signals.TryWrite(new MqttMessage(topic, payload, len, m->Retain) { Generation = c._generation });
         }
         catch
         {

@@ -11,7 +11,9 @@ namespace EdgeMonitor.Reporting.Mqtt;
 /// one task of its own spools, publishes and handles library signals and commands, so no state
 /// is shared between threads. Events go through the crash-safe <see cref="Spool"/> and leave it
 /// only on the broker's PUBACK; status and target payloads are retained and republished on every
-/// connect. Reconnecting is the library's (exponential backoff 1 s..30 s, see MosquittoClient).
+/// connect. Reconnecting is this class's: a failed or lost connection's client is disposed and a
+/// new one started after a jittered exponential backoff (1 s doubling to mqtt.reconnectMaxSeconds),
+/// and every unacknowledged spooled event is published again, in order.
 /// </summary>
 public sealed class MqttReporter : IStatusSink, IAsyncDisposable
 {
@@ -32,6 +34,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     private readonly Spool _spool;
     private readonly RetainedStore _retained;
     private readonly Task _loop;
+    private readonly TimeSpan _reconnectMax;
     private MosquittoClient? _client;
 
     // Owned by the loop task only.
@@ -39,14 +42,18 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     private readonly SortedSet<long> _deliveredAhead = [];
     private long _sentUpTo;   // highest event seq handed to the library
     private bool _connected;
-    private int _lastFailure = int.MinValue;
+    private string? _lastFailure;
+    private int _attempts;
+    private DateTimeOffset _nextAttempt;
+    private DateTimeOffset _connectBy;
     private StatusSnapshot? _latest;
     private string _announced = "";
     private int _offlineMid = -1;
 
     private MqttReporter(MqttClientOptions options, MqttTopics topics, bool homeAssistant, string site, string node,
-        Serilog.ILogger log, IMonitorControl control, TimeProvider time, Spool spool, RetainedStore retained)
+        Serilog.ILogger log, IMonitorControl control, TimeProvider time, Spool spool, RetainedStore retained, TimeSpan reconnectMax)
     {
+        _reconnectMax = reconnectMax;
         _options = options;
         _topics = topics;
         _homeAssistant = homeAssistant;
@@ -60,7 +67,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         _spool = spool;
         _retained = retained;
         _sentUpTo = spool.LastAcknowledged;
-        _client = MosquittoClient.Start(options, _signals.Writer);
+        _nextAttempt = time.GetUtcNow();
         _loop = Task.Run(RunAsync);
     }
 
@@ -99,7 +106,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             if (spool.Recovery is { } recovery)
                 log.Warning("MQTT spool: {Recovery}", recovery);
             var reporter = new MqttReporter(options, topics, config.HomeAssistant, site, node, log, control, time, spool,
-                new RetainedStore(stateDirectory));
+                new RetainedStore(stateDirectory), TimeSpan.FromSeconds(config.ReconnectMaxSeconds));
             log.Information("MQTT reporting to {Host}:{Port} as {ClientId} under {Prefix} ({Pending} spooled events)",
                 options.Host, options.Port, options.ClientId, prefix, spool.Count);
             return reporter;
@@ -148,8 +155,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         {
             _log.Error("MQTT reporter failed: {Error}", e.Message);
         }
-        _client?.Dispose();
-        _client = null;
+        DropClient();
         _spool.Dispose();
     }
 
@@ -167,19 +173,36 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
                 Handle(s);
             while (!stopping && work.TryRead(out var w))
                 Handle((StatusChange)w);
+            var now = _time.GetUtcNow();
             if (!stopping && work.Completion.IsCompleted)
             {
                 stopping = true;
-                stopBy = _time.GetUtcNow() + TimeSpan.FromSeconds(2);
+                stopBy = now + TimeSpan.FromSeconds(2);
                 if (_connected && Publish(_topics.Availability, MqttPayloads.Offline, retain: true, out int mid))
                     _offlineMid = mid;
             }
-            if (!stopping)
+            if (stopping)
+            {
+                if (now >= stopBy || !_connected || (_offlineMid < 0 && _inFlight.Count == 0))
+                    return;
+            }
+            else
+            {
+                if (_client is null && now >= _nextAttempt)
+                    Connect();
+                else if (_client is not null && !_connected && now >= _connectBy)
+                    Lost("no answer from the broker in time");
                 Pump();
-            if (stopping && (_time.GetUtcNow() >= stopBy || (_offlineMid < 0 && _inFlight.Count == 0) || !_connected))
-                return;
+            }
 
-            using var cts = new CancellationTokenSource(stopping ? TimeSpan.FromMilliseconds(100) : Timeout.InfiniteTimeSpan);
+            // Sleep until a signal, a status change, the next connection attempt or its deadline.
+            TimeSpan wait = stopping ? TimeSpan.FromMilliseconds(100)
+                : _client is null ? _nextAttempt - now
+                : !_connected ? _connectBy - now
+                : Timeout.InfiniteTimeSpan;
+            if (wait != Timeout.InfiniteTimeSpan && wait < TimeSpan.FromMilliseconds(10))
+                wait = TimeSpan.FromMilliseconds(10);
+            using var cts = new CancellationTokenSource(wait, _time);
             var a = signals.WaitToReadAsync(cts.Token).AsTask();
             var b = stopping ? Task.Delay(Timeout.Infinite, cts.Token) : work.WaitToReadAsync(cts.Token).AsTask();
             try
@@ -191,6 +214,56 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
                 cts.Cancel();
             }
         }
+    }
+
+    /// <summary>One connection attempt with a fresh client; on failure the next is scheduled with backoff.</summary>
+    private void Connect()
+    {
+        try
+        {
+            _client = MosquittoClient.Start(_options, _signals.Writer, out int _, out string error);
+            if (_client is null)
+            {
+                Lost(error);
+                return;
+            }
+            _connectBy = _time.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(10, _options.KeepAliveSeconds));
+        }
+        catch (InvalidOperationException e)
+        {
+            Lost(e.Message);
+        }
+    }
+
+    /// <summary>The connection failed or went away: drop the client, log once per distinct reason, back off.</summary>
+    private void Lost(string reason)
+    {
+        bool was = _connected;
+        _connected = false;
+        DropClient();
+        if (was || reason != _lastFailure)
+        {
+            _log.Warning("MQTT broker {Host}:{Port} unreachable: {Reason}; retrying with backoff, {Spooled} events spooled",
+                _options.Host, _options.Port, reason, _spool.Count);
+        }
+        _lastFailure = reason;
+        _attempts = was ? 1 : _attempts + 1;
+        double max = Math.Max(1, _reconnectMax.TotalSeconds);
+        double delay = Math.Min(max, Math.Pow(2, Math.Min(_attempts - 1, 20)));
+        // Jitter (50..100 %) so a thousand boxes do not return to a restarted broker at once.
+        delay *= 0.5 + Random.Shared.NextDouble() / 2;
+        _nextAttempt = _time.GetUtcNow() + TimeSpan.FromSeconds(delay);
+    }
+
+    /// <summary>Disconnect, loop_stop(false), destroy. Whatever the library still held is published again from the spool.</summary>
+    private void DropClient()
+    {
+        _client?.Dispose();
+        _client = null;
+        _inFlight.Clear();
+        _deliveredAhead.Clear();
+        _sentUpTo = _spool.LastAcknowledged;
+        _offlineMid = -1;
     }
 
     private void Handle(StatusChange change)
@@ -224,30 +297,23 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
 
     private void Handle(MqttSignal signal)
     {
+        if (_client is null || signal.Generation != _client.Generation)
+            return; // from a client already replaced
         switch (signal)
         {
             case MqttConnected { Code: 0 }:
                 _connected = true;
-                _log.Information("MQTT connected to {Host}:{Port}", _options.Host, _options.Port);
-                _lastFailure = int.MinValue;
+                _attempts = 0;
+                _lastFailure = null;
+                _log.Information("MQTT connected to {Host}:{Port}; {Spooled} events to deliver", _options.Host, _options.Port, _spool.Count);
                 OnConnected();
                 break;
             case MqttConnected c:
-                // The broker refused (bad credentials, not authorised): say so once per distinct reason.
-                if (_lastFailure != 1000 + c.Code)
-                    _log.Error("MQTT broker {Host}:{Port} refused the connection: {Reason}", _options.Host, _options.Port, Mosquitto.ConnackText(c.Code));
-                _lastFailure = 1000 + c.Code;
+                // Refused (bad credentials, not authorised): the library disconnects next.
+                Lost($"connection refused: {Mosquitto.ConnackText(c.Code)}");
                 break;
             case MqttDisconnected d:
-                bool was = _connected;
-                _connected = false;
-                if (was || _lastFailure == int.MinValue)
-                {
-                    _log.Warning("MQTT broker {Host}:{Port} unreachable ({Reason}); retrying with backoff, events spooled",
-                        _options.Host, _options.Port, Mosquitto.ErrorText(d.Code));
-                }
-                if (_lastFailure == int.MinValue)
-                    _lastFailure = d.Code;
+                Lost(d.Code == 0 ? "disconnected" : $"connection lost: {Mosquitto.ErrorText(d.Code)}");
                 break;
             case MqttPublished p:
                 if (p.Mid == _offlineMid)
