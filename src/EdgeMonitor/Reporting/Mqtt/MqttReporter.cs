@@ -49,6 +49,8 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     private StatusSnapshot? _latest;
     private string _announced = "";
     private int _offlineMid = -1;
+    private bool _retainedDirty;
+    private DateTimeOffset _nextSave;
 
     private MqttReporter(MqttClientOptions options, MqttTopics topics, bool homeAssistant, string site, string node,
         Serilog.ILogger log, IMonitorControl control, TimeProvider time, Spool spool, RetainedStore retained, TimeSpan reconnectMax)
@@ -171,9 +173,28 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         {
             while (signals.TryRead(out var s))
                 Handle(s);
+            var changed = new HashSet<string>(StringComparer.Ordinal);
             while (!stopping && work.TryRead(out var w))
-                Handle((StatusChange)w);
+                Handle((StatusChange)w, changed);
+            // One fsync for the batch, then publish: events first, then retained payloads.
+            _spool.Commit();
+            if (!stopping)
+                Pump();
+            if (changed.Count > 0)
+            {
+                if (_connected)
+                {
+                    AnnounceIfChanged();
+                    foreach (string topic in changed)
+                        Publish(topic, _retained.All[topic], retain: true, out _);
+                }
+                _retainedDirty = true;
+            }
             var now = _time.GetUtcNow();
+            // Housekeeping off the latency path, at most once a second: it only costs duplicates
+            // (ack) or a one-second-old status (retained) if the process dies in between.
+            if (now >= _nextSave)
+                Housekeeping(now);
             if (!stopping && work.Completion.IsCompleted)
             {
                 stopping = true;
@@ -184,7 +205,10 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             if (stopping)
             {
                 if (now >= stopBy || !_connected || (_offlineMid < 0 && _inFlight.Count == 0))
+                {
+                    Housekeeping(now);
                     return;
+                }
             }
             else
             {
@@ -200,6 +224,8 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
                 : _client is null ? _nextAttempt - now
                 : !_connected ? _connectBy - now
                 : Timeout.InfiniteTimeSpan;
+            if (wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.FromSeconds(1))
+                wait = TimeSpan.FromSeconds(1); // the once-a-second housekeeping
             if (wait != Timeout.InfiniteTimeSpan && wait < TimeSpan.FromMilliseconds(10))
                 wait = TimeSpan.FromMilliseconds(10);
             using var cts = new CancellationTokenSource(wait, _time);
@@ -214,6 +240,15 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
                 cts.Cancel();
             }
         }
+    }
+
+    private void Housekeeping(DateTimeOffset now)
+    {
+        _nextSave = now + TimeSpan.FromSeconds(1);
+        if (_retainedDirty)
+            _retained.Save();
+        _retainedDirty = false;
+        _spool.SaveAck();
     }
 
     /// <summary>One connection attempt with a fresh client; on failure the next is scheduled with backoff.</summary>
@@ -266,14 +301,14 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         _offlineMid = -1;
     }
 
-    private void Handle(StatusChange change)
+    private void Handle(StatusChange change, HashSet<string> changedTopics)
     {
         _latest = change.Current;
         foreach (var t in change.Transitions)
             _spool.Append(_topics.Events, seq => MqttPayloads.Event(seq, t));
         var status = StatusPayload(change.Current);
         _retained.Set(_topics.Status, status);
-        var changedTopics = new List<string> { _topics.Status };
+        changedTopics.Add(_topics.Status);
         foreach (var key in change.ChangedResults.Select(r => r.Target.Key).Distinct())
         {
             var results = change.Current.Results.Where(r => r.Target.Key == key).ToList();
@@ -282,13 +317,6 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             string topic = _topics.Target(results[0].Target.Profile, results[0].Target.Id);
             _retained.Set(topic, MqttPayloads.Target(results));
             changedTopics.Add(topic);
-        }
-        _retained.Save();
-        if (_connected)
-        {
-            AnnounceIfChanged();
-            foreach (string topic in changedTopics)
-                Publish(topic, _retained.All[topic], retain: true, out _);
         }
     }
 

@@ -70,14 +70,14 @@ internal static class SpoolFormat
         return list;
     }
 
-    /// <summary>Writes a whole file crash-safely: temp file, fsync, rename over the old one.</summary>
-    public static void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    /// <summary>Replaces a whole file atomically: temp file, fsync (when durable), rename over the old one.</summary>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> content, bool durable = true)
     {
         string tmp = path + ".tmp";
         using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             f.Write(content);
-            f.Flush(flushToDisk: true);
+            f.Flush(flushToDisk: durable);
         }
         File.Move(tmp, path, overwrite: true);
     }
@@ -85,10 +85,12 @@ internal static class SpoolFormat
 
 /// <summary>
 /// The bounded, crash-safe queue of events waiting for the broker's PUBACK, in the state
-/// directory. mqtt-spool.log is append-only (fsync per append); mqtt-spool.ack holds the last
-/// acknowledged sequence number and the dropped count (replaced atomically). The log is
-/// rewritten without acknowledged records once they make up most of it. Pending records are
-/// also kept in memory (bounded by the same limits).
+/// directory. mqtt-spool.log is append-only: appends are made durable by <see cref="Commit"/>
+/// (one fsync per batch) before they are published. mqtt-spool.ack holds the last acknowledged
+/// sequence number and the dropped count, replaced atomically by <see cref="SaveAck"/> without
+/// fsync: losing it in a crash only means publishing some events again (QoS 1 is at least once
+/// anyway), never losing one. The log is rewritten without acknowledged records once they make
+/// up most of it. Pending records are also kept in memory (bounded by the same limits).
 /// </summary>
 internal sealed class Spool : IDisposable
 {
@@ -105,6 +107,8 @@ internal sealed class Spool : IDisposable
     private long _acked;
     private long _nextSeq;
     private long _bytes;
+    private bool _ackDirty;
+    private bool _uncommitted;
 
     /// <summary>Events dropped (oldest first) because a bound was hit, or lost to a corrupt spool; kept across restarts.</summary>
     public long Dropped { get; private set; }
@@ -155,19 +159,28 @@ internal sealed class Spool : IDisposable
         Trim();
     }
 
-    /// <summary>Appends a record durably (fsync) and returns it; drops the oldest when a bound is hit.</summary>
+    /// <summary>Appends a record (durable after <see cref="Commit"/>) and returns it; drops the oldest when a bound is hit.</summary>
     public SpoolRecord Append(string topic, Func<long, byte[]> payloadForSeq)
     {
         var r = new SpoolRecord(_nextSeq++, topic, payloadForSeq(_nextSeq - 1));
         _log.Write(SpoolFormat.Encode(r));
-        _log.Flush(flushToDisk: true);
+        _uncommitted = true;
         _pending.AddLast(r);
         _bytes += r.Size;
         Trim();
         return r;
     }
 
-    /// <summary>Everything up to and including <paramref name="seq"/> reached the broker.</summary>
+    /// <summary>fsync of every append so far: call before publishing them.</summary>
+    public void Commit()
+    {
+        if (!_uncommitted)
+            return;
+        _log.Flush(flushToDisk: true);
+        _uncommitted = false;
+    }
+
+    /// <summary>Everything up to and including <paramref name="seq"/> reached the broker (saved by <see cref="SaveAck"/>).</summary>
     public void Acknowledge(long seq)
     {
         bool any = false;
@@ -182,10 +195,17 @@ internal sealed class Spool : IDisposable
             any = true;
         }
         if (any)
-        {
-            WriteAck();
-            MaybeCompact();
-        }
+            _ackDirty = true;
+    }
+
+    /// <summary>Writes the acknowledged position if it moved, and compacts the log when it is mostly acknowledged.</summary>
+    public void SaveAck()
+    {
+        if (!_ackDirty)
+            return;
+        _ackDirty = false;
+        WriteAck(durable: false);
+        MaybeCompact();
     }
 
     private void Trim()
@@ -200,7 +220,8 @@ internal sealed class Spool : IDisposable
         }
         if (dropped)
         {
-            WriteAck();
+            // Durable: the dropped count is reported and must not go back after a crash.
+            WriteAck(durable: true);
             MaybeCompact();
         }
     }
@@ -215,6 +236,7 @@ internal sealed class Spool : IDisposable
     {
         if (_log.Length < CompactAbove || _log.Length < 2 * _bytes)
             return;
+        Commit();
         using var buffer = new MemoryStream();
         foreach (var r in _pending)
             buffer.Write(SpoolFormat.Encode(r));
@@ -237,21 +259,27 @@ internal sealed class Spool : IDisposable
         }
     }
 
-    private void WriteAck()
+    private void WriteAck(bool durable)
     {
         Span<byte> a = stackalloc byte[20];
         BinaryPrimitives.WriteInt64LittleEndian(a, _acked);
         BinaryPrimitives.WriteInt64LittleEndian(a[8..], Dropped);
         BinaryPrimitives.WriteUInt32LittleEndian(a[16..], Crc32.Compute(a[..16]));
-        SpoolFormat.WriteAtomically(_ackPath, a);
+        SpoolFormat.WriteAtomically(_ackPath, a, durable);
     }
 
-    public void Dispose() => _log.Dispose();
+    public void Dispose()
+    {
+        Commit();
+        SaveAck();
+        _log.Dispose();
+    }
 }
 
 /// <summary>
 /// The latest retained payload per topic (status, targets), kept across restarts in
-/// mqtt-retained.bin (rewritten atomically on change) so a restarted daemon republishes them.
+/// mqtt-retained.bin (replaced atomically on change, without fsync: after a crash it is at worst
+/// one change old, and the monitor's next evaluation replaces it) so a restarted daemon republishes them.
 /// </summary>
 internal sealed class RetainedStore
 {
@@ -280,7 +308,7 @@ internal sealed class RetainedStore
         long i = 0;
         foreach (var (topic, payload) in _latest)
             buffer.Write(SpoolFormat.Encode(new SpoolRecord(++i, topic, payload)));
-        SpoolFormat.WriteAtomically(_path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        SpoolFormat.WriteAtomically(_path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), durable: false);
     }
 }
 
