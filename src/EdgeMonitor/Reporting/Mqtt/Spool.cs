@@ -154,6 +154,8 @@ internal sealed class Spool : IDisposable
         {
             _log.SetLength(good);
             _log.Flush(flushToDisk: true);
+            if (corrupt)
+                WriteAck(durable: true); // keep the count (at least one event was lost)
         }
         _log.Seek(0, SeekOrigin.End);
         Trim();
