@@ -153,6 +153,28 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Assert.All(got, m => Assert.False(m.Retained));
     }
 
+    [RequiresFact("mosquitto", "mosquitto_sub")]
+    public async Task A_full_spool_drops_the_oldest_events_and_the_status_reports_how_many()
+    {
+        using var broker = new MosquittoBroker();
+        broker.Stop();
+        string prefix = Prefix();
+        var config = Config(broker.Port, prefix);
+        config.SpoolMaxEvents = 4;
+        var log = new ListSink();
+        await using var reporter = Create(config, TempDir.Create("mqttfull"), log);
+        foreach (var c in Flips(4))
+            reporter.OnStatus(c); // 12 events while the broker is away
+        WaitFor(() => log.Text.Contains("unreachable", StringComparison.Ordinal), "the broker unreachable", log);
+        Thread.Sleep(300);
+        broker.Start();
+
+        var seen = WaitRetained(broker, [$"{prefix}/status"], m => m.Count > 0, log);
+        var status = Json(seen[0].Payload);
+        Assert.Equal(8, status.GetProperty("droppedEvents").GetInt64());
+        Assert.Equal("failing", status.GetProperty("overall").GetString()); // the latest status, not a dropped one
+    }
+
     /// <summary>Events by first arrival of each seq (QoS 1 is at least once), checking no seq goes backwards.</summary>
     private static List<JsonElement> Distinct(List<(bool Retained, string Topic, string Payload)> messages)
     {

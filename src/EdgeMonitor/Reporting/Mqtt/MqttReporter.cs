@@ -358,6 +358,9 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     private void OnConnected()
     {
         Publish(_topics.Availability, MqttPayloads.Online, retain: true, out _);
+        // Fresh uptime and spool counters for the status the broker keeps.
+        if (_latest is not null)
+            _retained.Set(_topics.Status, StatusPayload(_latest));
         _announced = "";
         AnnounceIfChanged();
         foreach (var (topic, payload) in _retained.All)
