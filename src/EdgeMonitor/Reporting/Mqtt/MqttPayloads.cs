@@ -46,10 +46,13 @@ internal static class MqttPayloads
     public static readonly byte[] Online = "online"u8.ToArray();
     public static readonly byte[] Offline = "offline"u8.ToArray();
 
+    // Not HTML: keep quotes and non-ASCII readable (the Jinja templates are full of ').
+    private static readonly JsonWriterOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, Options))
         {
             w.WriteStartObject();
             body(w);
