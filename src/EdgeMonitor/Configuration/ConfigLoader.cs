@@ -116,7 +116,7 @@ public static class ConfigLoader
         Check(c.Mqtt.SpoolMaxBytes is >= 4096 and <= 256 * 1024 * 1024, "$.mqtt.spoolMaxBytes", "must be 4096..268435456");
         Check(c.Mqtt.ReconnectMaxSeconds is >= 1 and <= 3600, "$.mqtt.reconnectMaxSeconds", "must be 1..3600");
         Check(c.Mqtt.ClientId is null || c.Mqtt.ClientId.Length is >= 1 and <= 65535, "$.mqtt.clientId", "must not be empty");
-        if (c.Mqtt.Tls is { } mtls)
+        if (c.Mqtt.Enabled && c.Mqtt.Tls is { } mtls)
         {
             foreach (var (path, file) in new[] { ("caFile", mtls.CaFile), ("certFile", mtls.CertFile), ("keyFile", mtls.KeyFile) })
                 Check(file is null || File.Exists(file), $"$.mqtt.tls.{path}", $"file '{file}' does not exist");
