@@ -140,7 +140,8 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         var got = sub.WaitFor(m => Distinct(m).Count >= expected.Count, $"{expected.Count} distinct events", 60);
         await second.DisposeAsync();
         var events = Distinct(got);
-        output.WriteLine($"{got.Count} messages, {events.Count} distinct events");
+        output.WriteLine($"{got.Count} messages, {events.Count} distinct events: "
+            + string.Join(' ', got.Select(m => Json(m.Payload).GetProperty("seq").GetInt64())));
         Assert.Equal(Enumerable.Range(1, expected.Count).Select(i => (long)i), events.Select(e => e.GetProperty("seq").GetInt64()));
         for (int i = 0; i < expected.Count; i++)
         {
