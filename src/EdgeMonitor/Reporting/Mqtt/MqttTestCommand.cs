@@ -56,7 +56,15 @@ public static class MqttTestCommand
         var previous = new StatusSnapshot(Status.Unknown, "", [], [], []);
         while (!stop.IsCancellationRequested)
         {
-            var results = await runner.RunAllAsync(targets, stop.Token).ConfigureAwait(false);
+            IReadOnlyList<ProbeResult> results;
+            try
+            {
+                results = await runner.RunAllAsync(targets, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
             var current = StatusEvaluator.Evaluate(targets, results);
             reporter.OnStatus(StatusChange.Between(previous, current, DateTimeOffset.UtcNow));
             Console.Out.WriteLine($"reported: {current.Overall.ToName()}");
