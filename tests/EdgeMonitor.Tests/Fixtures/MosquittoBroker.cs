@@ -74,18 +74,41 @@ public sealed class MosquittoBroker : IDisposable
     }
 }
 
-/// <summary>A running mosquitto_sub (-F "%r %t %p", QoS 1); lines are read from its output.</summary>
+/// <summary>
+/// A running mosquitto_sub (-F "%r %t %p", QoS 1); lines are read from its output. The
+/// constructor returns once the subscription is live: it also subscribes to a marker topic
+/// holding a retained message and waits for it (no sleeps).
+/// </summary>
 public sealed class Subscriber : IDisposable
 {
     private readonly ServerProcess _process;
+    private readonly string _marker = $"edgemonitor-test/ready/{Guid.NewGuid():N}";
 
     public Subscriber(int port, IEnumerable<string> topics, string[] extra)
     {
+        string[] auth = extra.Contains("-u") ? extra.Skip(Array.IndexOf(extra, "-u")).Take(4).ToArray() : [];
+        Sh.Run("mosquitto_pub", ["-h", "127.0.0.1", "-p", port.ToString(), "-q", "1", "-r", "-t", _marker, "-m", "ready", .. auth]);
         var args = new List<string> { "-h", "127.0.0.1", "-p", port.ToString(), "-q", "1", "-F", "%r %t %p" };
         foreach (string t in topics)
             args.AddRange(["-t", t]);
+        // Last: the broker sends retained messages in filter order, so the marker comes after the others'.
+        args.AddRange(["-t", _marker]);
         args.AddRange(extra);
         _process = ServerProcess.Start("mosquitto_sub", args);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!_process.Output.Contains(_marker, StringComparison.Ordinal))
+        {
+            if (_process.HasExited)
+            {
+                _process.Process.WaitForExit(); // drains the output still in flight
+                if (_process.Output.Contains(_marker, StringComparison.Ordinal))
+                    break;
+                throw new InvalidOperationException($"mosquitto_sub exited before its subscription was live:\n{_process.Output}");
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"mosquitto_sub did not subscribe in time:\n{_process.Output}");
+            Thread.Sleep(20);
+        }
     }
 
     /// <summary>(retained, topic, payload) of every message so far.</summary>
@@ -95,7 +118,7 @@ public sealed class Subscriber : IDisposable
         foreach (string line in _process.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             string[] parts = line.TrimEnd('\r').Split(' ', 3);
-            if (parts.Length == 3 && parts[0] is "0" or "1")
+            if (parts.Length == 3 && parts[0] is "0" or "1" && parts[1] != _marker)
                 list.Add((parts[0] == "1", parts[1], parts[2]));
         }
         return list;

@@ -117,7 +117,6 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         var log = new ListSink();
         // A persistent session: the broker keeps the subscriber's QoS 1 messages across its restart.
         using var sub = broker.Subscribe([$"{prefix}/events"], "-c", "-i", $"sub{Guid.NewGuid():N}"[..20]);
-        Thread.Sleep(300);
         var changes = Flips(9).ToList();
         var expected = changes.SelectMany(c => c.Transitions).ToList();
 
@@ -134,7 +133,8 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         var second = Create(Config(broker.Port, prefix), state, log);
         foreach (var c in changes[6..])
             second.OnStatus(c);
-        Thread.Sleep(500);
+        WaitFor(() => log.Text.Split('\n').Count(l => l.Contains("unreachable", StringComparison.Ordinal)) >= 2,
+            "both reporters finding the broker away", log);
         broker.Start();
 
         var got = sub.WaitFor(m => Distinct(m).Count >= expected.Count, $"{expected.Count} distinct events", 60);
@@ -163,11 +163,14 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         var config = Config(broker.Port, prefix);
         config.SpoolMaxEvents = 4;
         var log = new ListSink();
-        await using var reporter = Create(config, TempDir.Create("mqttfull"), log);
+        string state = TempDir.Create("mqttfull");
+        await using var reporter = Create(config, state, log);
         foreach (var c in Flips(4))
             reporter.OnStatus(c); // 12 events while the broker is away
-        WaitFor(() => log.Text.Contains("unreachable", StringComparison.Ordinal), "the broker unreachable", log);
-        Thread.Sleep(300);
+        // The drops are counted durably in the spool's ack file (last acknowledged seq, dropped count).
+        string ack = Path.Combine(state, Spool.AckName);
+        WaitFor(() => File.Exists(ack) && System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(File.ReadAllBytes(ack).AsSpan(8)) == 8,
+            "8 events dropped from the spool", log);
         broker.Start();
 
         var seen = WaitRetained(broker, [$"{prefix}/status"], m => m.Count > 0, log);
@@ -204,8 +207,8 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         reporter.OnStatus(Flips(1).Single());
         using var sub = broker.Subscribe([$"{prefix}/#"]);
         sub.WaitFor(m => m.Any(x => x.Topic == $"{prefix}/status"), "status");
-        WaitFor(() => log.Text.Contains("MQTT connected", StringComparison.Ordinal), "connected", log);
-        Thread.Sleep(300); // the command subscription follows the connection
+        // The retained command was delivered (and ignored): the command subscription is live.
+        WaitFor(() => log.Text.Contains("(retained)", StringComparison.Ordinal), "the retained command ignored", log);
 
         string junk = Path.Combine(TempDir.Create("junk"), "junk.bin");
         File.WriteAllBytes(junk, [0, 1, 2, 0xff, 0xfe, (byte)'r', (byte)'e', 0, 0x1b, (byte)'[', (byte)'2', (byte)'J']);
@@ -218,8 +221,8 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Pub(broker, command, "-m", "recheck");
         Pub(broker, command, "-m", " identify\n");
 
+        // Delivery is in order on one subscription: once identify (the last) is in, so is everything before it.
         WaitFor(() => control.Calls.Count >= 2, "recheck and identify", log);
-        Thread.Sleep(300);
         Assert.Equal(["recheck", "identify"], control.Calls);
         Assert.Equal(7, log.Text.Split('\n').Count(l => l.Contains("MQTT command ignored", StringComparison.Ordinal)));
         Assert.Contains("(300 bytes)", log.Text);
@@ -279,9 +282,8 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
             reporter.OnStatus(Flips(1).Single());
             WaitRetained(broker, [$"{prefix3}/status"], m => m.Count > 0, log3);
         }
-        using var check = broker.Subscribe([$"{prefix2}/#"], "-W", "2");
-        Thread.Sleep(1500);
-        Assert.Empty(check.Messages());
+        using var check = broker.Subscribe([$"{prefix2}/#"]);
+        Assert.Empty(check.Messages()); // retained ones would have come before the subscriber's marker
     }
 
     [RequiresFact("mosquitto", "mosquitto_sub", "mosquitto_passwd")]
@@ -342,9 +344,9 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         await using var reporter = Create(Config(broker.Port, prefix), TempDir.Create("mqtt"), log);
         using var sub = broker.Subscribe([$"{prefix}/events"]);
         WaitFor(() => log.Text.Contains("MQTT connected", StringComparison.Ordinal), "connected", log);
-        Thread.Sleep(300);
         var changes = Flips(200).ToList();
         var latencies = new List<double>();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
         for (int i = 0; i < changes.Count; i++)
         {
             int before = sub.Messages().Count;
@@ -352,7 +354,11 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
             reporter.OnStatus(changes[i]);
             int want = before + changes[i].Transitions.Count;
             while (sub.Messages().Count < want)
+            {
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"change {i} did not arrive; log:\n{log.Text}");
                 Thread.SpinWait(200);
+            }
             latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
         }
         latencies.Sort();
@@ -366,25 +372,23 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
     private static void Pub(MosquittoBroker broker, string topic, params string[] args) =>
         Sh.Run("mosquitto_pub", ["-h", "127.0.0.1", "-p", broker.Port.ToString(), "-q", "1", "-t", topic, .. args]);
 
+    /// <summary>Fresh retained-only subscribers until the retained messages satisfy the condition.</summary>
     private static List<(bool Retained, string Topic, string Payload)> WaitRetained(MosquittoBroker broker, string[] topics,
         Func<List<(bool Retained, string Topic, string Payload)>, bool> ready, ListSink log)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            using (var sub = broker.Subscribe(topics, "--retained-only", "-W", "1"))
+            // Once the subscriber's marker is in, every retained message of its topics is too.
+            using (var sub = broker.Subscribe(topics, "--retained-only"))
             {
-                var until = DateTime.UtcNow.AddSeconds(1.5);
-                while (DateTime.UtcNow < until)
-                {
-                    var m = sub.Messages();
-                    if (ready(m))
-                        return m;
-                    Thread.Sleep(50);
-                }
+                var m = sub.Messages();
+                if (ready(m))
+                    return m;
             }
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"retained messages not there in time; log:\n{log.Text}\nbroker:\n{broker.Output}");
+            Thread.Sleep(100);
         }
     }
 
