@@ -26,10 +26,11 @@ public sealed class MosquittoBroker : IDisposable
             user root
             persistence true
             persistence_location {Directory}/
-            log_dest stdout
+            log_dest stderr
             log_type error
             log_type warning
             log_type notice
+            log_type information
             per_listener_settings false
             {settings}
             listener {Port} 127.0.0.1

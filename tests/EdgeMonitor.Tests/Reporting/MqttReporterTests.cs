@@ -63,6 +63,24 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
     }
 
     [RequiresFact("mosquitto", "mosquitto_sub")]
+    public async Task Protocol_5_is_spoken_when_configured()
+    {
+        using var broker = new MosquittoBroker();
+        string prefix = Prefix();
+        var config = Config(broker.Port, prefix);
+        config.Protocol = "5";
+        config.ClientId = $"em-v5-{Guid.NewGuid():N}"[..20];
+        var log = new ListSink();
+        await using (var reporter = Create(config, TempDir.Create("mqtt"), log))
+        {
+            reporter.OnStatus(Flips(1).Single());
+            WaitRetained(broker, [$"{prefix}/status"], m => m.Count > 0, log);
+        }
+        // mosquitto logs the protocol of each client: p2 is 3.1.1, p5 is MQTT 5.
+        Assert.Contains($"as {config.ClientId} (p5,", broker.Output);
+    }
+
+    [RequiresFact("mosquitto", "mosquitto_sub")]
     public async Task Home_assistant_off_publishes_no_discovery()
     {
         using var broker = new MosquittoBroker();
