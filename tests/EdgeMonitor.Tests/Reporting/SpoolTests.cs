@@ -177,6 +177,21 @@ public sealed class SpoolTests
     }
 
     [Fact]
+    public void After_starts_behind_a_given_seq_also_after_drops_and_acks()
+    {
+        string dir = TempDir.Create("spool");
+        using var s = Open(dir, maxEvents: 3000);
+        Fill(s, 5000);
+        s.Acknowledge(2500);
+        Assert.Equal(2501, s.Pending.First().Seq);
+        Assert.Equal([4998L, 4999, 5000], s.After(4997).Select(r => r.Seq).ToArray());
+        Assert.Equal(2501, s.After(0).First().Seq);
+        Assert.Empty(s.After(5000));
+        Assert.Equal(2000, s.Dropped);
+        Assert.Equal(2500, s.Count);
+    }
+
+    [Fact]
     public void Retained_store_keeps_the_latest_payload_per_topic()
     {
         string dir = TempDir.Create("retained");

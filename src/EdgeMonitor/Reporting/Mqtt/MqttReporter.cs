@@ -388,12 +388,10 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     {
         if (!_connected)
             return;
-        foreach (var r in _spool.Pending)
+        foreach (var r in _spool.After(_sentUpTo))
         {
             if (_inFlight.Count >= Window)
                 break;
-            if (r.Seq <= _sentUpTo)
-                continue;
             if (!Publish(r.Topic, r.Payload, retain: false, out int mid))
                 break;
             _inFlight[mid] = r.Seq;

@@ -102,7 +102,10 @@ internal sealed class Spool : IDisposable
     private readonly string _ackPath;
     private readonly int _maxEvents;
     private readonly long _maxBytes;
-    private readonly LinkedList<SpoolRecord> _pending = new();
+    // Pending records in seq order: _records[_head..] (a list with a moving head, so a
+    // publisher can start after a given seq by binary search instead of walking a backlog).
+    private readonly List<SpoolRecord> _records = [];
+    private int _head;
     private FileStream _log;
     private long _acked;
     private long _nextSeq;
@@ -116,10 +119,28 @@ internal sealed class Spool : IDisposable
     /// <summary>What opening found wrong (a torn or corrupt tail), for one log line; null when clean.</summary>
     public string? Recovery { get; }
 
-    public int Count => _pending.Count;
+    public int Count => _records.Count - _head;
     public long Bytes => _bytes;
     public long LastAcknowledged => _acked;
-    public IEnumerable<SpoolRecord> Pending => _pending;
+    public IEnumerable<SpoolRecord> Pending => After(long.MinValue);
+
+    /// <summary>Pending records with a sequence number above <paramref name="seq"/>, in order.</summary>
+    public IEnumerable<SpoolRecord> After(long seq)
+    {
+        int lo = _head, hi = _records.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (_records[mid].Seq <= seq)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (int i = lo; i < _records.Count; i++)
+            yield return _records[i];
+    }
+
+    private SpoolRecord? First => _head < _records.Count ? _records[_head] : null;
 
     public Spool(string directory, int maxEvents, long maxBytes)
     {
@@ -137,7 +158,7 @@ internal sealed class Spool : IDisposable
             if (r.Seq <= last)
                 continue; // acknowledged (or out of order: never written by us)
             last = r.Seq;
-            _pending.AddLast(r);
+            _records.Add(r);
             _bytes += r.Size;
         }
         _nextSeq = last + 1;
@@ -167,7 +188,7 @@ internal sealed class Spool : IDisposable
         var r = new SpoolRecord(_nextSeq++, topic, payloadForSeq(_nextSeq - 1));
         _log.Write(SpoolFormat.Encode(r));
         _uncommitted = true;
-        _pending.AddLast(r);
+        _records.Add(r);
         _bytes += r.Size;
         Trim();
         return r;
@@ -186,7 +207,7 @@ internal sealed class Spool : IDisposable
     public void Acknowledge(long seq)
     {
         bool any = false;
-        while (_pending.First is { } head && head.Value.Seq <= seq)
+        while (First is { } head && head.Seq <= seq)
         {
             Remove();
             any = true;
@@ -213,9 +234,9 @@ internal sealed class Spool : IDisposable
     private void Trim()
     {
         bool dropped = false;
-        while (_pending.Count > 1 && (_pending.Count > _maxEvents || _bytes > _maxBytes))
+        while (Count > 1 && (Count > _maxEvents || _bytes > _maxBytes))
         {
-            _acked = Math.Max(_acked, _pending.First!.Value.Seq);
+            _acked = Math.Max(_acked, First!.Seq);
             Remove();
             Dropped++;
             dropped = true;
@@ -230,8 +251,13 @@ internal sealed class Spool : IDisposable
 
     private void Remove()
     {
-        _bytes -= _pending.First!.Value.Size;
-        _pending.RemoveFirst();
+        _bytes -= First!.Size;
+        _records[_head++] = null!;
+        if (_head > 1024 && _head > _records.Count / 2)
+        {
+            _records.RemoveRange(0, _head);
+            _head = 0;
+        }
     }
 
     private void MaybeCompact()
@@ -240,7 +266,7 @@ internal sealed class Spool : IDisposable
             return;
         Commit();
         using var buffer = new MemoryStream();
-        foreach (var r in _pending)
+        foreach (var r in Pending)
             buffer.Write(SpoolFormat.Encode(r));
         _log.Dispose();
         // The ack file stays valid: it names sequence numbers, not offsets.
