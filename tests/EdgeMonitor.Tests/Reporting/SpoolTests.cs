@@ -191,6 +191,37 @@ public sealed class SpoolTests
         Assert.Equal(2500, s.Count);
     }
 
+    [RootFact]
+    public void A_full_disk_loses_the_event_that_did_not_fit_and_nothing_before_it()
+    {
+        string dir = TempDir.Create("spoolfull");
+        Sh.Run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir);
+        try
+        {
+            long written = 0;
+            using (var s = Open(dir, maxBytes: 16 << 20))
+            {
+                Assert.Throws<IOException>((Action)(() =>
+                {
+                    while (true)
+                    {
+                        s.Append("p/events", seq => Payload(seq, 1000));
+                        written++;
+                    }
+                }));
+                Assert.Equal(1, s.Dropped);
+            }
+            using var reopened = Open(dir, maxBytes: 16 << 20);
+            Assert.Null(reopened.Recovery); // the partial record was cut off, not left to end the log
+            Assert.Equal(written, reopened.Count);
+            Assert.Equal(Enumerable.Range(1, (int)written).Select(i => (long)i), Seqs(reopened));
+        }
+        finally
+        {
+            Sh.Run("umount", dir);
+        }
+    }
+
     [Fact]
     public void Retained_store_keeps_the_latest_payload_per_topic()
     {

@@ -175,9 +175,9 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
                 Handle(s);
             var changed = new HashSet<string>(StringComparer.Ordinal);
             while (!stopping && work.TryRead(out var w))
-                Handle((StatusChange)w, changed);
+                Guard("spooling a status change", () => Handle((StatusChange)w, changed));
             // One fsync for the batch, then publish: events first, then retained payloads.
-            _spool.Commit();
+            Guard("syncing the spool", _spool.Commit);
             if (!stopping)
                 Pump();
             if (changed.Count > 0)
@@ -194,7 +194,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             // Housekeeping off the latency path, at most once a second: it only costs duplicates
             // (ack) or a one-second-old status (retained) if the process dies in between.
             if (now >= _nextSave)
-                Housekeeping(now);
+                Guard("saving the spool position", () => Housekeeping(now));
             if (!stopping && work.Completion.IsCompleted)
             {
                 stopping = true;
@@ -206,7 +206,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             {
                 if (now >= stopBy || !_connected || (_offlineMid < 0 && _inFlight.Count == 0))
                 {
-                    Housekeeping(now);
+                    Guard("saving the spool position", () => Housekeeping(now));
                     return;
                 }
             }
@@ -239,6 +239,19 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             {
                 cts.Cancel();
             }
+        }
+    }
+
+    /// <summary>A failing disk (full, read-only) costs a log line and what could not be written, never the reporter.</summary>
+    private void Guard(string what, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e)
+        {
+            _log.Error("MQTT reporter: {What} failed: {Error}", what, e.Message);
         }
     }
 

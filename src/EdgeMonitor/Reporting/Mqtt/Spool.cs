@@ -170,7 +170,8 @@ internal sealed class Spool : IDisposable
             if (corrupt)
                 Dropped++;
         }
-        _log = new FileStream(_logPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        // Unbuffered: a failed write must fail at once, with nothing left in a buffer to retry later.
+        _log = new FileStream(_logPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         if (good < data.Length)
         {
             _log.SetLength(good);
@@ -185,8 +186,27 @@ internal sealed class Spool : IDisposable
     /// <summary>Appends a record (durable after <see cref="Commit"/>) and returns it; drops the oldest when a bound is hit.</summary>
     public SpoolRecord Append(string topic, Func<long, byte[]> payloadForSeq)
     {
-        var r = new SpoolRecord(_nextSeq++, topic, payloadForSeq(_nextSeq - 1));
-        _log.Write(SpoolFormat.Encode(r));
+        var r = new SpoolRecord(_nextSeq, topic, payloadForSeq(_nextSeq));
+        long end = _log.Position;
+        try
+        {
+            _log.Write(SpoolFormat.Encode(r));
+        }
+        catch (IOException)
+        {
+            // Disk full or failing: cut the partial record off, or it would end the log at the next start.
+            Dropped++;
+            try
+            {
+                _log.SetLength(end);
+                _log.Position = end;
+            }
+            catch (IOException)
+            {
+            }
+            throw;
+        }
+        _nextSeq++;
         _uncommitted = true;
         _records.Add(r);
         _bytes += r.Size;
@@ -271,7 +291,7 @@ internal sealed class Spool : IDisposable
         _log.Dispose();
         // The ack file stays valid: it names sequence numbers, not offsets.
         SpoolFormat.WriteAtomically(_logPath, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-        _log = new FileStream(_logPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        _log = new FileStream(_logPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         _log.Seek(0, SeekOrigin.End);
     }
 
