@@ -14,6 +14,7 @@ public static class Verbs
         CheckCommand.Verb,
         ProfilesCommand.Verb,
         LedsCommand.Verb,
+        Reporting.Mqtt.MqttTestCommand.Verb,
     ];
 
     public static string Version =>

@@ -114,6 +114,9 @@ public sealed class MqttConfig
     public string DiscoveryPrefix { get; set; } = "homeassistant";
     public int SpoolMaxEvents { get; set; } = 10000;
     public int SpoolMaxBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Reconnect backoff: 1 s doubling up to this, with jitter.</summary>
+    public int ReconnectMaxSeconds { get; set; } = 60;
 }
 
 public sealed class MqttTlsConfig

@@ -2,7 +2,7 @@ using EdgeMonitor.Configuration;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Infrastructure;
 
-namespace EdgeMonitor.Tests.Configuration;
+namespace EdgeMonitor.Tests.ConfigFiles;
 
 /// <summary>Bad configs are fixture files (testdata/invalid-*.json); each names its JSON path in the error.</summary>
 public sealed class ConfigLoaderTests
