@@ -13,6 +13,8 @@ public static class Verbs
     [
         CheckCommand.Verb,
         ProfilesCommand.Verb,
+        RunCommand.Verb,
+        EchoServerCommand.Verb,
     ];
 
     public static string Version =>

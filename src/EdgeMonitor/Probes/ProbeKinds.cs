@@ -7,6 +7,7 @@ public static class ProbeKinds
     [
         new TcpProbe(),
         new BlockedProbe(),
+        new IdleProbe(),
     ];
 
     public static IProbe? Find(string kind)
