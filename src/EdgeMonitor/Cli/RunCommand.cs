@@ -137,7 +137,14 @@ public static class RunCommand
                 await watchdog.DisposeAsync().ConfigureAwait(false);
             await stateSink.DisposeAsync().ConfigureAwait(false);
             log.Information("stopped");
-            await Log.CloseAndFlushAsync().ConfigureAwait(false);
+            try
+            {
+                await Log.CloseAndFlushAsync().ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // The last buffered lines of a full or vanished log file: nothing left to tell.
+            }
         }
         return ExitCodes.Ok;
     }

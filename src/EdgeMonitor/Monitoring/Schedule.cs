@@ -42,7 +42,7 @@ public sealed class Schedule(MonitorConfig config, Random? random = null)
         return TimeSpan.FromMilliseconds(Math.Max(100, interval.TotalMilliseconds * f));
     }
 
-    /// <summary>Where a target's first probe lands: spread over the first jitter window.</summary>
+    /// <summary>Where a target's first probe lands: spread a little (at most 3 s), so the first answer comes soon.</summary>
     public TimeSpan FirstDelay(string kind) =>
-        TimeSpan.FromMilliseconds(IntervalFor(kind).TotalMilliseconds * config.Jitter * _random.NextDouble() * 0.5);
+        TimeSpan.FromMilliseconds(Math.Min(3000, IntervalFor(kind).TotalMilliseconds * config.Jitter) * _random.NextDouble());
 }
