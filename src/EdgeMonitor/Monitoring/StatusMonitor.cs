@@ -125,9 +125,10 @@ public sealed class StatusMonitor : IMonitorControl
                 bool changed = false;
                 while (_inbox.Reader.TryRead(out Message? m))
                     changed |= Handle(m);
+                // Progress first: observers (watchdog, LED stall safety) know of every probe the change rests on.
+                Heartbeat();
                 if (changed)
                     Evaluate();
-                Heartbeat();
             }
         }
         finally
