@@ -136,7 +136,7 @@ public static class RunCommand
             if (watchdog is not null)
                 await watchdog.DisposeAsync().ConfigureAwait(false);
             await stateSink.DisposeAsync().ConfigureAwait(false);
-            log.Information("stopped");
+            log.Information("stopped after {Cycles} cycles, {Probes} probes", monitor.Cycles, monitor.ProbesCompleted);
             try
             {
                 await Log.CloseAndFlushAsync().ConfigureAwait(false);

@@ -14,7 +14,7 @@ public sealed class Hysteresis(int failuresToFail, int successesToRecover)
     private sealed class State
     {
         public required IReadOnlyList<ProbeResult> Accepted;
-        public string? PendingShape;
+        public IReadOnlyList<ProbeResult>? Pending;
         public int PendingCount;
     }
 
@@ -35,25 +35,30 @@ public sealed class Hysteresis(int failuresToFail, int successesToRecover)
     }
 
     /// <summary>Takes one target's fresh batch; returns the verdict. <see cref="Accepted"/> holds what counts.</summary>
-    public Verdict Observe(string targetKey, IReadOnlyList<ProbeResult> batch)
+    public Verdict Observe(string targetKey, IReadOnlyList<ProbeResult> batch) => Observe(targetKey, batch, out _);
+
+    /// <summary>As above; <paramref name="outcomeChanged"/> tells whether what counts changed in outcome or reason (not just latency).</summary>
+    public Verdict Observe(string targetKey, IReadOnlyList<ProbeResult> batch, out bool outcomeChanged)
     {
-        string shape = Shape(batch);
+        outcomeChanged = false;
         if (!_states.TryGetValue(targetKey, out State? s))
         {
             _states[targetKey] = new State { Accepted = batch };
+            outcomeChanged = true;
             return Verdict.Accepted;
         }
-        if (shape == Shape(s.Accepted))
+        if (SameShape(batch, s.Accepted, withReason: false))
         {
+            outcomeChanged = !SameShape(batch, s.Accepted, withReason: true);
             s.Accepted = batch;
-            s.PendingShape = null;
+            s.Pending = null;
             s.PendingCount = 0;
             return Verdict.Accepted;
         }
         // A different new shape than the pending one restarts the count.
-        if (s.PendingShape != shape)
+        if (s.Pending is null || !SameShape(batch, s.Pending, withReason: false))
         {
-            s.PendingShape = shape;
+            s.Pending = batch;
             s.PendingCount = 0;
         }
         s.PendingCount++;
@@ -62,8 +67,9 @@ public sealed class Hysteresis(int failuresToFail, int successesToRecover)
         if (s.PendingCount >= needed)
         {
             s.Accepted = batch;
-            s.PendingShape = null;
+            s.Pending = null;
             s.PendingCount = 0;
+            outcomeChanged = true;
             return Verdict.Accepted;
         }
         return worse ? Verdict.PendingFailure : Verdict.PendingRecovery;
@@ -91,7 +97,20 @@ public sealed class Hysteresis(int failuresToFail, int successesToRecover)
         return n;
     }
 
-    // "ipv4+ ipv6-": which families pass. Reasons and latency are not part of the shape.
-    private static string Shape(IReadOnlyList<ProbeResult> batch) =>
-        string.Join(' ', batch.Select(r => r.Family.ToName() + (r.Pass ? "+" : "-")).Order(StringComparer.Ordinal));
+    // The shape: which families pass (optionally: and why). Latency never counts. Allocation-free:
+    // this runs once per probe.
+    private static bool SameShape(IReadOnlyList<ProbeResult> a, IReadOnlyList<ProbeResult> b, bool withReason)
+    {
+        if (a.Count != b.Count)
+            return false;
+        for (int i = 0; i < a.Count; i++)
+        {
+            bool found = false;
+            for (int j = 0; j < b.Count && !found; j++)
+                found = a[i].Family == b[j].Family && a[i].Pass == b[j].Pass && (!withReason || a[i].Reason == b[j].Reason);
+            if (!found)
+                return false;
+        }
+        return true;
+    }
 }

@@ -63,6 +63,8 @@ public sealed class StatusMonitor : IMonitorControl
 
     public long Cycles => Interlocked.Read(ref _cycles);
 
+    public long ProbesCompleted => Interlocked.Read(ref _probesCompleted);
+
     /// <summary>Raised by <see cref="Identify"/>; the LED indicator subscribes.</summary>
     public event Action<TimeSpan>? IdentifyRequested;
 
@@ -198,8 +200,8 @@ public sealed class StatusMonitor : IMonitorControl
             {
                 Slot s = d.Slot;
                 s.InFlight = false;
-                _probesCompleted++;
-                Hysteresis.Verdict v = _hysteresis.Observe(s.Target.Key, d.Results);
+                Interlocked.Increment(ref _probesCompleted);
+                Hysteresis.Verdict v = _hysteresis.Observe(s.Target.Key, d.Results, out bool outcomeChanged);
                 s.Due = v == Hysteresis.Verdict.PendingFailure
                     ? now + Min(Schedule.QuickRetry, _schedule.IntervalFor(s.Target.Kind))
                     : now + _schedule.NextWait(s.Target.Kind);
@@ -215,7 +217,9 @@ public sealed class StatusMonitor : IMonitorControl
                     foreach (Slot x in _slots)
                         x.ProbedThisRound = false;
                 }
-                return true;
+                // Only a change in what counts (outcome, reason) is worth an evaluation; fresh
+                // latencies alone are not. Until the first picture is out, every answer counts.
+                return outcomeChanged || !_firstCyclePublished;
             }
             case Done:
                 return false; // from a configuration replaced since

@@ -85,10 +85,13 @@ public sealed class RunDaemonTests
     public void Last_state_is_shown_stale_until_the_first_cycle_ends_and_sigterm_stops_with_an_idle_probe_in_flight()
     {
         using var a = new AcceptingListener();
+        int echoPort = Ports.Free();
+        using var echo = EdgeMonitorCli.Start(["echo-server", "--listen", $"127.0.0.1:{echoPort}"]);
+        echo.WaitFor(() => echo.Output.Contains("listening", StringComparison.Ordinal), "echo-server listening");
         // The idle target's first probe takes ten minutes, so the first cycle cannot end in this test.
         using var d = new DaemonHarness(Config($$"""
             {{Tcp("api", a.Port)}},
-            { "id": "keeper", "kind": "idle", "host": "127.0.0.1", "port": {{a.Port}}, "idleSeconds": 600 }
+            { "id": "keeper", "kind": "idle", "host": "127.0.0.1", "port": {{echoPort}}, "idleSeconds": 600 }
             """));
         Directory.CreateDirectory(d.StateDir);
         File.WriteAllText(d.StatusPath, """
