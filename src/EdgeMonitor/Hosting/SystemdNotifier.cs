@@ -28,7 +28,7 @@ public sealed class SystemdNotifier : IDisposable
 
     public bool Enabled => _socket is not null;
 
-    public bool Ready() => Send("READY=1\nSTATUS=monitoring\nMAINPID=" + Environment.ProcessId);
+    public bool Ready() => Send("READY=1\nMAINPID=" + Environment.ProcessId);
     public bool Status(string text) => Send("STATUS=" + text.Replace('\n', ' '));
     public bool Watchdog() => Send("WATCHDOG=1");
     public bool Reloading() => Send("RELOADING=1");
