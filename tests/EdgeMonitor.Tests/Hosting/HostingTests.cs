@@ -54,3 +54,31 @@ public sealed class HostingTests
         Assert.False(gone.Ready());
     }
 }
+
+public sealed class WatchdogTests
+{
+    [Fact]
+    public async Task Watchdog_pings_only_after_healthy_progress()
+    {
+        string dir = TempDir.Create("wd");
+        string sock = Path.Combine(dir, "n.sock");
+        using var l = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        l.Bind(new UnixDomainSocketEndPoint(sock));
+        l.ReceiveTimeout = 1500;
+        using var notifier = new SystemdNotifier(sock);
+        var tracker = new ProgressTracker();
+        // The last healthy beat was an hour ago; the loop still beats but reports a stuck probe.
+        tracker.OnProgress(new MonitorProgress(DateTimeOffset.UtcNow.AddHours(-1), 10, 1, true, "ok"));
+        tracker.OnProgress(new MonitorProgress(DateTimeOffset.UtcNow, 10, 1, false, "probe lab/api stuck for 300 s"));
+        await using (var wd = new Watchdog(notifier, tracker, TimeSpan.FromSeconds(1), Serilog.Core.Logger.None))
+        {
+            wd.Start();
+            var buf = new byte[64];
+            Assert.Throws<SocketException>(() => l.Receive(buf)); // several periods pass: no ping
+
+            tracker.OnProgress(new MonitorProgress(DateTimeOffset.UtcNow, 11, 1, true, "ok"));
+            l.ReceiveTimeout = 10_000;
+            Assert.Equal("WATCHDOG=1", Encoding.UTF8.GetString(buf, 0, l.Receive(buf)));
+        }
+    }
+}
