@@ -16,6 +16,10 @@ public sealed class StatusMonitor : IMonitorControl
     private sealed record Done(Slot Slot, IReadOnlyList<ProbeResult> Results) : Message;
     private sealed record Recheck(string Why) : Message;
     private sealed record Reload(MonitorSetup Setup) : Message;
+    private sealed record Tick : Message
+    {
+        public static readonly Tick Instance = new();
+    }
 
     private sealed class Slot(Target target, ProbeRunner runner, TimeSpan stuckAfter)
     {
@@ -92,37 +96,29 @@ public sealed class StatusMonitor : IMonitorControl
         using var stopReg = stop.Register(() => _inbox.Writer.TryComplete());
         Publish(StatusSnapshot.Empty, _published, force: true);
         BuildSlots(_setup);
-        var wait = new CancellationTokenSource();
+        // Wake-ups come as a message from a one-shot timer: no cancellation exception per wait
+        // (that was most of the loop's CPU on a board).
+        using var wake = new Timer(static s => ((StatusMonitor)s!)._inbox.Writer.TryWrite(Tick.Instance), this,
+            Timeout.Infinite, Timeout.Infinite);
         try
         {
             while (!stop.IsCancellationRequested)
             {
                 DateTimeOffset now = _time.GetUtcNow();
-                DateTimeOffset wake = now + TimeSpan.FromSeconds(1);
+                DateTimeOffset next = now + TimeSpan.FromSeconds(1);
                 foreach (Slot s in _slots)
                 {
                     if (s.InFlight)
                         continue;
                     if (s.Due <= now)
                         Launch(s, now);
-                    else if (s.Due < wake)
-                        wake = s.Due;
+                    else if (s.Due < next)
+                        next = s.Due;
                 }
 
-                if (!wait.TryReset())
-                {
-                    wait.Dispose();
-                    wait = new CancellationTokenSource();
-                }
-                wait.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, (wake - now).TotalMilliseconds)));
-                try
-                {
-                    if (!await _inbox.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
-                        break;
-                }
-                catch (OperationCanceledException) when (wait.IsCancellationRequested)
-                {
-                }
+                wake.Change((long)Math.Max(1, Math.Ceiling((next - now).TotalMilliseconds)), Timeout.Infinite);
+                if (!await _inbox.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+                    break;
 
                 bool changed = false;
                 while (_inbox.Reader.TryRead(out Message? m))
@@ -135,7 +131,6 @@ public sealed class StatusMonitor : IMonitorControl
         }
         finally
         {
-            wait.Dispose();
             _generation.Cancel();
             _generation.Dispose();
         }
