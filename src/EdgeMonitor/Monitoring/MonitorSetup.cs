@@ -19,7 +19,8 @@ public sealed record MonitorSetup(IReadOnlyList<Target> Targets, ProbeEnvironmen
         Resolver = env.Resolver,
         AddressMap = env.AddressMap,
         Timeout = env.Timeout + TimeSpan.FromSeconds(target.IdleSeconds),
-        Concurrency = 1,
+        // IPv4 and IPv6 of one target idle side by side, so the lane never waits on itself.
+        Concurrency = 2,
         Ipv6 = env.Ipv6,
         ExtraCas = env.ExtraCas,
         MaxClockOffset = env.MaxClockOffset,
