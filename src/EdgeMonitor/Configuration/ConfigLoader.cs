@@ -104,6 +104,11 @@ public static class ConfigLoader
         Check(c.Monitor.Jitter is >= 0 and <= 0.5, "$.monitor.jitter", "must be 0..0.5");
         Check(c.Monitor.FailuresToFail is >= 1 and <= 100, "$.monitor.failuresToFail", "must be 1..100");
         Check(c.Monitor.SuccessesToRecover is >= 1 and <= 100, "$.monitor.successesToRecover", "must be 1..100");
+        Check(c.Monitor.WatchdogSeconds is >= 0 and <= 3600, "$.monitor.watchdogSeconds", "must be 0..3600 (0: as systemd says)");
+        Check(Enum.TryParse<Serilog.Events.LogEventLevel>(c.Logging.Level, ignoreCase: true, out _), "$.logging.level",
+            "must be Verbose, Debug, Information, Warning, Error or Fatal");
+        Check(c.Logging.FileSizeLimitBytes is >= 65536 and <= 1L << 30, "$.logging.fileSizeLimitBytes", "must be 65536..1073741824");
+        Check(c.Logging.RetainedFileCount is >= 1 and <= 100, "$.logging.retainedFileCount", "must be 1..100");
         Check(c.Mqtt.Port is >= 1 and <= 65535, "$.mqtt.port", "must be 1..65535");
         Check(c.Mqtt.Protocol is "3.1.1" or "5", "$.mqtt.protocol", "must be 3.1.1 or 5");
         Check(c.Mqtt.KeepAliveSeconds is >= 5 and <= 65535, "$.mqtt.keepAliveSeconds", "must be 5..65535");

@@ -96,6 +96,7 @@ public sealed class MonitorConfig
     public int FailuresToFail { get; set; } = 2;
     public int SuccessesToRecover { get; set; } = 2;
 
+    /// <summary>Watchdog interval when systemd sets none ($WATCHDOG_USEC wins); 0: only as systemd says.</summary>
     public int WatchdogSeconds { get; set; } = 0;
 }
 

@@ -12,6 +12,7 @@ public static class ProbeKinds
         new NtpProbe(),
         new SshProbe(),
         new BlockedProbe(),
+        new IdleProbe(),
     ];
 
     public static IProbe? Find(string kind)
