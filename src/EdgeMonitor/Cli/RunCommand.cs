@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Hosting;
+using EdgeMonitor.Indicators;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Reporting.Mqtt;
 using Serilog;
 
 namespace EdgeMonitor.Cli;
@@ -64,8 +66,8 @@ public static class RunCommand
         StatusMonitor? monitor = null;
         var stateSink = new StateFileSink(stateDir, log, () => monitor?.Cycles ?? 0);
 
-        // Every output of the status stream, in the order they are told. The lead adds the LED
-        // indicator and the MQTT reporter here; both may take `monitor` as IMonitorControl.
+        // Every output of the status stream, in the order they are told: LEDs first (the glance
+        // check), then the log, state file, systemd STATUS and MQTT.
         var sinks = new List<IStatusSink>
         {
             new LogStatusSink(log),
@@ -73,10 +75,20 @@ public static class RunCommand
             new SystemdStatusSink(notifier),
         };
         // Everything that needs to know the scheduler really makes progress: the systemd
-        // watchdog (through `progress`) and, after merging, the LED stall safety.
+        // watchdog (through `progress`) and the LED stall safety.
         var observers = new List<IProgressObserver> { progress };
 
         monitor = new StatusMonitor(setup, sinks, observers, log, stale);
+
+        // The LEDs and MQTT take the monitor as their control (button, `recheck`/`identify`
+        // commands), so they join the lists after it exists and before its loop starts.
+        IndicatorHost leds = IndicatorHost.Create(config.Leds, log, monitor, TimeProvider.System);
+        monitor.IdentifyRequested += leds.Identify;
+        sinks.Insert(0, leds);
+        observers.Add(leds);
+        MqttReporter? mqtt = MqttReporter.TryCreate(config.Mqtt, config.Site, config.NodeName, stateDir, log, monitor, TimeProvider.System);
+        if (mqtt is not null)
+            sinks.Add(mqtt);
 
         using var stop = new CancellationTokenSource();
         int reloading = 0;
@@ -135,6 +147,10 @@ public static class RunCommand
             notifier.Stopping();
             if (watchdog is not null)
                 await watchdog.DisposeAsync().ConfigureAwait(false);
+            // MQTT says `offline` and flushes what it can; the LEDs show leds.onExit and let go.
+            if (mqtt is not null)
+                await mqtt.DisposeAsync().ConfigureAwait(false);
+            leds.Dispose();
             await stateSink.DisposeAsync().ConfigureAwait(false);
             log.Information("stopped after {Cycles} cycles, {Probes} probes", monitor.Cycles, monitor.ProbesCompleted);
             try

@@ -12,6 +12,10 @@ public sealed class EdgeMonitorConfig
     /// <summary>Node name; empty means the machine's host name.</summary>
     public string Node { get; set; } = "";
 
+    /// <summary>The node name in use: <see cref="Node"/>, else the host name.</summary>
+    [JsonIgnore]
+    public string NodeName => string.IsNullOrWhiteSpace(Node) ? Environment.MachineName : Node;
+
     /// <summary>Built-in profile names to check. Empty: none (only custom targets).</summary>
     public List<string> Profiles { get; set; } = [];
 

@@ -8,7 +8,7 @@ namespace EdgeMonitor.Indicators;
 /// Create once; feed <see cref="OnStatus"/> and <see cref="Heartbeat"/>; dispose on exit
 /// (LEDs then show leds.onExit and are handed back).
 /// </summary>
-public sealed class IndicatorHost : IStatusSink, IDisposable
+public sealed class IndicatorHost : IStatusSink, IProgressObserver, IDisposable
 {
     private readonly IndicatorController _controller;
     private readonly GpioButton? _button;
@@ -89,6 +89,13 @@ public sealed class IndicatorHost : IStatusSink, IDisposable
 
     /// <inheritdoc cref="IndicatorController.Heartbeat"/>
     public void Heartbeat() => _controller.Heartbeat();
+
+    /// <summary>The monitor's heartbeat: only real progress keeps the stall safety from taking over.</summary>
+    public void OnProgress(in MonitorProgress progress)
+    {
+        if (progress.Healthy)
+            Heartbeat();
+    }
 
     /// <inheritdoc cref="IndicatorController.Identify"/>
     public void Identify(TimeSpan duration) => _controller.Identify(duration);

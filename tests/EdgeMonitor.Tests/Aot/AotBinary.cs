@@ -110,30 +110,4 @@ public sealed class AotCollection : ICollectionFixture<AotBinary>
     public const string Name = "aot";
 }
 
-/// <summary>A test of the `run` verb: skipped (visibly) until the verb table has `run`.</summary>
-public sealed class RunVerbFactAttribute : FactAttribute
-{
-    public RunVerbFactAttribute()
-    {
-        // Same sources as the AOT binary, so the verb table here is the binary's verb table.
-        if (!EdgeMonitor.Cli.Verbs.All.Any(v => v.Name == "run"))
-            Skip = "the `run` verb is not on this branch yet";
-    }
-}
 
-/// <summary>
-/// Needs root (a namespace) and a probe for every kind the built-in profiles use: skipped
-/// (visibly) while some kinds (tls, http, dns, ntp) are still being written on other branches.
-/// </summary>
-public sealed class BuiltInKindsFactAttribute : FactAttribute
-{
-    public BuiltInKindsFactAttribute()
-    {
-        string[] missing = EdgeMonitor.Profiles.BuiltInProfiles.All.SelectMany(p => p.Targets).Select(t => t.Kind)
-            .Distinct().Where(k => EdgeMonitor.Probes.ProbeKinds.Find(k) is null).ToArray();
-        if (!Posix.IsRoot)
-            Skip = "needs root for a network namespace";
-        else if (missing.Length > 0)
-            Skip = $"no probe yet for built-in kinds: {string.Join(", ", missing)}";
-    }
-}

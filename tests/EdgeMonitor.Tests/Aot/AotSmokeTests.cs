@@ -84,7 +84,7 @@ public sealed class AotSmokeTests(AotBinary aot)
     }
 
     /// <summary>The embedded default (every built-in profile, unmapped) in a namespace with only loopback: nothing leaves the machine.</summary>
-    [BuiltInKindsFact]
+    [RootFact]
     public void Embedded_default_runs_in_an_isolated_namespace()
     {
         using var ns = new NetNs("emaot");
@@ -101,11 +101,9 @@ public sealed class AotSmokeTests(AotBinary aot)
     /// <summary>
     /// The daemon under AOT: a few cycles against loopback targets, status to a real mosquitto,
     /// LEDs through the LED class driver on a fake sysfs tree, READY over NOTIFY_SOCKET, clean
-    /// stop on SIGTERM. TODO(lead): written before `run`, MQTT and LEDs were on main; after
-    /// merging, check the config keys, the topic and the LED file layout against the real ones
-    /// and tighten the MQTT assertion to the documented topic.
+    /// stop on SIGTERM.
     /// </summary>
-    [RunVerbFact]
+    [Fact]
     public void Run_reports_over_mqtt_drives_leds_and_stops_cleanly()
     {
         var help = aot.Run(["--help"]);

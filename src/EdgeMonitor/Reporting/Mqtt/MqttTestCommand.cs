@@ -41,7 +41,7 @@ public static class MqttTestCommand
         config.Mqtt.Enabled = true;
         using var log = new LoggerConfiguration().MinimumLevel.Debug()
             .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
-        string node = string.IsNullOrWhiteSpace(config.Node) ? Environment.MachineName : config.Node;
+        string node = config.NodeName;
         IReadOnlyList<Target> targets = TargetCatalog.Build(config);
         var runner = new ProbeRunner(EnvironmentFactory.Create(config));
 
