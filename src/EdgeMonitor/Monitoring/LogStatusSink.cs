@@ -14,6 +14,16 @@ public sealed class LogStatusSink(ILogger log) : IStatusSink
                 change.Current.Overall.ToName(), change.Current.OverallReason);
             return;
         }
+        // The uplink is down: say so once, not once per endpoint (the state file and MQTT keep the detail).
+        if (change.Current.OverallReason == Reason.UplinkDown.ToCode())
+        {
+            if (change.Transitions.Any(t => t.Subject == "overall"))
+            {
+                log.Warning("overall {From} -> {To} (uplink_down): every one of {Results} results fails at the network level",
+                    change.Previous.Overall.ToName(), change.Current.Overall.ToName(), change.Current.Results.Count);
+            }
+            return;
+        }
         foreach (Transition t in change.Transitions)
         {
             // A group appearing as unknown at start is not news.
