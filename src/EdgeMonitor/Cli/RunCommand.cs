@@ -37,7 +37,7 @@ public static class RunCommand
         string stateDir = StateFile.DirectoryFor(args.Option("--state-dir"));
         args.EnsureEmpty();
 
-        NativeMemory.LimitArenas();
+        MallocArenas.Limit();
         EdgeMonitorConfig config = ConfigLoader.Load(configPath);
         MonitorSetup setup = MonitorSetup.From(config);
 

@@ -8,14 +8,14 @@ namespace EdgeMonitor.Hosting;
 /// nothing. Two arenas are plenty for a daemon that mostly waits on sockets (the same as
 /// MALLOC_ARENA_MAX=2, without depending on the unit file). musl has no mallopt: ignored.
 /// </summary>
-internal static partial class NativeMemory
+internal static partial class MallocArenas
 {
     private const int M_ARENA_MAX = -8;
 
     [LibraryImport("libc", EntryPoint = "mallopt")]
     private static partial int MallOpt(int param, int value);
 
-    public static void LimitArenas(int arenas = 2)
+    public static void Limit(int arenas = 2)
     {
         try
         {
