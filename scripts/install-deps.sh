@@ -2,11 +2,14 @@
 # Installs the Debian packages EdgeMonitor's build, tests and lab need (idempotent).
 # Real servers for the tests: mosquitto, chronyd, nginx, dnsmasq, openssl; nftables and
 # iproute2 for namespaces; gcc and linux-libc-dev for the GPIO struct-layout check;
-# libmosquitto1 for MQTT at run time.
+# libmosquitto1 for MQTT at run time; openssh-server (a real sshd for the ssh probe) and
+# iptables (string-match SNI filtering in a namespace) for the probe tests; zlib1g-dev (with
+# gcc as linker) for the NativeAOT publish.
 set -euo pipefail
 pkgs=(mosquitto mosquitto-clients libmosquitto1 libmosquitto-dev chrony dnsmasq-base nginx-light
-      nftables iproute2 linux-libc-dev gcc libc6-dev openssl procps ca-certificates)
-pkgs+=(jq perl iptables) # the firewall lab (scripts/lab; iptables for the SNI filter's string match)
+      nftables iproute2 linux-libc-dev gcc libc6-dev openssl procps ca-certificates
+      openssh-server iptables zlib1g-dev)
+pkgs+=(jq perl) # the firewall lab (scripts/lab)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -11,8 +11,12 @@ public static class Verbs
 {
     public static IReadOnlyList<Verb> All { get; } =
     [
+        RunCommand.Verb,
         CheckCommand.Verb,
         ProfilesCommand.Verb,
+        LedsCommand.Verb,
+        EchoServerCommand.Verb,
+        Reporting.Mqtt.MqttTestCommand.Verb,
         AllowlistCommand.Verb,
     ];
 

@@ -12,6 +12,10 @@ public sealed class EdgeMonitorConfig
     /// <summary>Node name; empty means the machine's host name.</summary>
     public string Node { get; set; } = "";
 
+    /// <summary>The node name in use: <see cref="Node"/>, else the host name.</summary>
+    [JsonIgnore]
+    public string NodeName => string.IsNullOrWhiteSpace(Node) ? Environment.MachineName : Node;
+
     /// <summary>Built-in profile names to check. Empty: none (only custom targets).</summary>
     public List<string> Profiles { get; set; } = [];
 
@@ -74,7 +78,9 @@ public sealed class TlsConfig
 public sealed class ProbeConfig
 {
     public int TimeoutMs { get; set; } = 5000;
-    public int Concurrency { get; set; } = 16;
+    // Probes wait on the network, not the CPU: a full check of every profile (about 90
+    // results) runs in one wave, so it takes about as long as its slowest probe.
+    public int Concurrency { get; set; } = 64;
 
     /// <summary>off | optional | required: how IPv6 results weigh. Optional: a failure only degrades.</summary>
     public string Ipv6 { get; set; } = "optional";
@@ -94,6 +100,7 @@ public sealed class MonitorConfig
     public int FailuresToFail { get; set; } = 2;
     public int SuccessesToRecover { get; set; } = 2;
 
+    /// <summary>Watchdog interval when systemd sets none ($WATCHDOG_USEC wins); 0: only as systemd says.</summary>
     public int WatchdogSeconds { get; set; } = 0;
 }
 
@@ -112,6 +119,9 @@ public sealed class MqttConfig
     public string DiscoveryPrefix { get; set; } = "homeassistant";
     public int SpoolMaxEvents { get; set; } = 10000;
     public int SpoolMaxBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Reconnect backoff: 1 s doubling up to this, with jitter.</summary>
+    public int ReconnectMaxSeconds { get; set; } = 60;
 }
 
 public sealed class MqttTlsConfig
@@ -132,6 +142,12 @@ public sealed class LedsConfig
 
     /// <summary>What the LEDs show after a clean exit: off | failing.</summary>
     public string OnExit { get; set; } = "off";
+
+    /// <summary>No progress from the monitor for this long: the LEDs show <see cref="OnStall"/>, never green.</summary>
+    public int StallSeconds { get; set; } = 90;
+
+    /// <summary>What a stalled monitor shows: failing | off.</summary>
+    public string OnStall { get; set; } = "failing";
 }
 
 public sealed class IndicatorConfig
@@ -142,8 +158,13 @@ public sealed class IndicatorConfig
     /// <summary>gpio | ledclass | console</summary>
     public string Driver { get; set; } = "console";
 
+    /// <summary>GPIO chip: /dev/gpiochipN, gpiochipN, N or its label (default /dev/gpiochip0).</summary>
     public string? Chip { get; set; }
+
+    /// <summary>Every GPIO line of this indicator is active-low (a single line: prefix it with '!').</summary>
     public bool ActiveLow { get; set; }
+
+    /// <summary>LED class name, or GPIO line number or name.</summary>
     public string? Green { get; set; }
     public string? Amber { get; set; }
     public string? Red { get; set; }

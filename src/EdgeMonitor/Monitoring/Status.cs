@@ -40,4 +40,11 @@ public sealed record StatusSnapshot(
     string OverallReason,
     IReadOnlyList<ProfileStatus> Profiles,
     IReadOnlyList<GroupStatus> Groups,
-    IReadOnlyList<ProbeResult> Results);
+    IReadOnlyList<ProbeResult> Results)
+{
+    /// <summary>Loaded from the last run's state file: shown until the first cycle of this run ends.</summary>
+    public bool Stale { get; init; }
+
+    /// <summary>Nothing checked yet: overall unknown, no groups.</summary>
+    public static StatusSnapshot Empty { get; } = new(Status.Unknown, "unknown", [], [], []);
+}

@@ -13,6 +13,9 @@ public sealed class BlockedProbe : IProbe
     // Running out of time means nothing answered: that is the pass this kind wants.
     public Reason TimeoutReason => Reason.Ok;
 
+    // A probe that cannot finish has not proved the block.
+    public Reason ErrorReason => Reason.Reachable;
+
     public async Task<ProbeOutcome> ProbeAsync(ProbeContext context)
     {
         var endpoint = context.RequireEndpoint();

@@ -51,5 +51,9 @@ public interface IProbe
     /// <summary>The reason reported when the probe's time runs out.</summary>
     Reason TimeoutReason { get; }
 
+    /// <summary>The reason reported when the probe itself fails unexpectedly (a bug or an exotic reply), so one
+    /// probe can never take the run down. Defaults to the timeout reason.</summary>
+    Reason ErrorReason => TimeoutReason;
+
     Task<ProbeOutcome> ProbeAsync(ProbeContext context);
 }

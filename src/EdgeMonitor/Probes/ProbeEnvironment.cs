@@ -11,7 +11,7 @@ public sealed class ProbeEnvironment
     public required IResolver Resolver { get; init; }
     public AddressMap AddressMap { get; init; } = AddressMap.Empty;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
-    public int Concurrency { get; init; } = 16;
+    public int Concurrency { get; init; } = 64;
     public Ipv6Mode Ipv6 { get; init; } = Ipv6Mode.Optional;
 
     /// <summary>Extra trust anchors beside the system store (tls.extraCaFile).</summary>

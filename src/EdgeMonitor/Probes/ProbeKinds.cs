@@ -5,8 +5,14 @@ public static class ProbeKinds
 {
     public static IReadOnlyList<IProbe> All { get; } =
     [
+        new DnsProbe(),
         new TcpProbe(),
+        new TlsProbe(),
+        new HttpProbe(),
+        new NtpProbe(),
+        new SshProbe(),
         new BlockedProbe(),
+        new IdleProbe(),
     ];
 
     public static IProbe? Find(string kind)

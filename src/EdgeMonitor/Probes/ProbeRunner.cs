@@ -44,7 +44,8 @@ public sealed class ProbeRunner(ProbeEnvironment env)
         if (!probe.NeedsAddress)
         {
             var own = await Task.WhenAll(families.Select(f => ProbeOneAsync(probe, target, f, null, null, ct))).ConfigureAwait(false);
-            return own;
+            // As below: no AAAA means no IPv6 presence, not an IPv6 failure.
+            return own.Where(r => r.Family != Family.IPv6 || r.Reason != Reason.DnsNoAddress).ToList();
         }
 
         // Resolve A and AAAA separately: each family passes or fails on its own.
@@ -74,18 +75,20 @@ public sealed class ProbeRunner(ProbeEnvironment env)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(env.Timeout);
+        long start = Stopwatch.GetTimestamp();
         try
         {
-            return await env.Resolver.ResolveAsync(name, family, cts.Token).ConfigureAwait(false);
+            var answer = await env.Resolver.ResolveAsync(name, family, cts.Token).ConfigureAwait(false);
+            return answer with { LatencyMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new DnsAnswer(Reason.DnsTimeout, [], $"{name}: no answer in time");
+            return new DnsAnswer(Reason.DnsTimeout, [], $"{name}: no answer in time") { LatencyMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds };
         }
     }
 
     private ProbeResult DnsFailure(Target target, Family family, DnsAnswer answer) =>
-        new(target, family, null, false, answer.Reason, answer.Detail, 0, Weigh(target, family), env.Time.GetUtcNow());
+        new(target, family, null, false, answer.Reason, answer.Detail, Math.Round(answer.LatencyMs, 1), Weigh(target, family), env.Time.GetUtcNow());
 
     private async Task<ProbeResult> ProbeOneAsync(IProbe probe, Target target, Family family, IPEndPoint? endpoint, DnsAnswer? dns, CancellationToken ct)
     {
@@ -117,6 +120,10 @@ public sealed class ProbeRunner(ProbeEnvironment env)
         catch (IOException e) when (e.InnerException is SocketException se && endpoint is not null)
         {
             outcome = Connector.FromSocketError(se.SocketErrorCode, endpoint);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            outcome = ProbeOutcome.Fail(probe.ErrorReason, $"probe error: {e.GetType().Name}: {e.Message}");
         }
         finally
         {

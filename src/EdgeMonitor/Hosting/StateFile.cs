@@ -1,0 +1,160 @@
+using System.Text.Json;
+using EdgeMonitor.Monitoring;
+using EdgeMonitor.Reporting;
+using Serilog;
+
+namespace EdgeMonitor.Hosting;
+
+/// <summary>
+/// status.json in the state directory: the `check --json` shape plus updatedAt and stale.
+/// Written atomically (temp file, fsync, rename) so a reader or a power cut never sees half a file.
+/// </summary>
+public static class StateFile
+{
+    public const string FileName = "status.json";
+
+    /// <summary>--state-dir, else $STATE_DIRECTORY (systemd StateDirectory=), else /var/lib/edgemonitor.</summary>
+    public static string DirectoryFor(string? option)
+    {
+        if (!string.IsNullOrWhiteSpace(option))
+            return option;
+        string? env = Environment.GetEnvironmentVariable("STATE_DIRECTORY");
+        return string.IsNullOrEmpty(env) ? "/var/lib/edgemonitor" : env.Split(':')[0];
+    }
+
+    public static string Render(StatusSnapshot snapshot, DateTimeOffset updatedAt, long cycles) =>
+        StatusJson.Serialize(snapshot, indented: true, extra: w =>
+        {
+            w.WriteString("updatedAt", updatedAt);
+            w.WriteBoolean("stale", snapshot.Stale);
+            w.WriteNumber("cycles", cycles);
+        });
+
+    public static void Write(string path, string json)
+    {
+        string tmp = path + ".tmp";
+        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(json);
+            fs.Write(bytes);
+            fs.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>The last run's picture (overall, profiles, groups; no results), marked stale; null if none or unreadable.</summary>
+    public static StatusSnapshot? Load(string path, out string? error)
+    {
+        error = null;
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            JsonElement root = doc.RootElement;
+            var profiles = new List<ProfileStatus>();
+            foreach (JsonElement p in root.GetProperty("profiles").EnumerateArray())
+                profiles.Add(new ProfileStatus(p.GetProperty("name").GetString()!, Parse(p.GetProperty("status").GetString())));
+            var groups = new List<GroupStatus>();
+            foreach (JsonElement g in root.GetProperty("groups").EnumerateArray())
+            {
+                groups.Add(new GroupStatus(g.GetProperty("profile").GetString()!, g.GetProperty("id").GetString()!,
+                    Parse(g.GetProperty("status").GetString()), g.GetProperty("reason").GetString() ?? "",
+                    g.GetProperty("detail").GetString() ?? ""));
+            }
+            return new StatusSnapshot(Parse(root.GetProperty("overall").GetString()), root.GetProperty("reason").GetString() ?? "",
+                profiles, groups, []) { Stale = true };
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or KeyNotFoundException
+                                      or InvalidOperationException)
+        {
+            error = e.Message;
+            return null;
+        }
+    }
+
+    private static Status Parse(string? name) => name switch
+    {
+        "ok" => Status.Ok,
+        "degraded" => Status.Degraded,
+        "failing" => Status.Failing,
+        _ => Status.Unknown,
+    };
+}
+
+/// <summary>
+/// Writes status.json after every change, off the monitor loop: the latest picture wins, a
+/// slow SD card never holds up the loop, and a write error is logged (once per kind) and survived.
+/// </summary>
+public sealed class StateFileSink : IStatusSink, IAsyncDisposable
+{
+    private readonly string _path;
+    private readonly ILogger _log;
+    private readonly Func<long> _cycles;
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _task;
+    private StatusChange? _latest;
+    private string? _lastError;
+
+    public StateFileSink(string directory, ILogger log, Func<long> cycles)
+    {
+        _path = Path.Combine(directory, StateFile.FileName);
+        _log = log;
+        _cycles = cycles;
+        _task = Task.Run(WriteLoopAsync);
+    }
+
+    public string Path_ => _path;
+
+    public void OnStatus(StatusChange change)
+    {
+        Interlocked.Exchange(ref _latest, change);
+        _signal.Release();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        while (true)
+        {
+            try
+            {
+                await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            Flush();
+        }
+        Flush(); // the last change before a stop
+    }
+
+    private void Flush()
+    {
+        StatusChange? c = Interlocked.Exchange(ref _latest, null);
+        if (c is null)
+            return;
+        try
+        {
+            StateFile.Write(_path, StateFile.Render(c.Current, c.At, _cycles()));
+            if (_lastError is not null)
+                _log.Information("state file {Path} written again", _path);
+            _lastError = null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (_lastError != e.Message)
+                _log.Warning("cannot write state file {Path}: {Error}", _path, e.Message);
+            _lastError = e.Message;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _task.ConfigureAwait(false);
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+}

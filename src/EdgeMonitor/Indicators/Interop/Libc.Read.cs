@@ -1,0 +1,15 @@
+using System.Runtime.InteropServices;
+
+namespace EdgeMonitor.Indicators.Interop;
+
+/// <summary>read(2) and write(2): edge events from a line request, the wake-up pipe.</summary>
+internal static unsafe partial class Libc
+{
+    public const int EINTR = 4, EAGAIN = 11;
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, void* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, void* buffer, nuint count);
+}

@@ -1,0 +1,59 @@
+using EdgeMonitor.Configuration;
+using EdgeMonitor.Profiles;
+
+namespace EdgeMonitor.Indicators;
+
+/// <summary>The `leds` section's checks, called from <see cref="ConfigLoader.Validate"/>.</summary>
+internal static class LedsValidation
+{
+    public static void Validate(EdgeMonitorConfig c, Action<bool, string, string> check)
+    {
+        LedsConfig l = c.Leds;
+        check(!string.IsNullOrWhiteSpace(l.SysfsRoot) && l.SysfsRoot.StartsWith('/'), "$.leds.sysfsRoot", "must be an absolute path");
+        check(l.OnExit is "off" or "failing", "$.leds.onExit", "must be off or failing");
+        check(l.OnStall is "failing" or "off", "$.leds.onStall", "must be failing or off (a stalled monitor never shows green)");
+        check(l.StallSeconds is >= 5 and <= 3600, "$.leds.stallSeconds", "must be 5..3600");
+        var profiles = new HashSet<string>(BuiltInProfiles.All.Select(p => p.Name), StringComparer.Ordinal);
+        foreach (TargetConfig t in c.Targets)
+        {
+            if (t.Profile is { } p)
+                profiles.Add(p);
+        }
+        for (int i = 0; i < l.Indicators.Count; i++)
+        {
+            IndicatorConfig ic = l.Indicators[i];
+            string at = $"$.leds.indicators[{i}]";
+            check(ic.Source == "overall" || profiles.Contains(ic.Source) || IsGroupKey(ic.Source), $"{at}.source",
+                $"'{ic.Source}' is not overall, a profile name ({string.Join(", ", profiles.Order(StringComparer.Ordinal))}) or a group profile/id");
+            string?[] channels = [ic.Green, ic.Amber, ic.Red];
+            var given = channels.Where(x => !string.IsNullOrWhiteSpace(x)).Select(x => x!.Trim()).ToList();
+            if (ic.Driver is "gpio" or "ledclass")
+            {
+                check(given.Count > 0, at, $"a {ic.Driver} indicator needs at least one of green, amber, red");
+                check(given.Distinct(StringComparer.Ordinal).Count() == given.Count, at, "the same LED is given for two colours");
+            }
+            if (ic.Driver == "ledclass")
+            {
+                foreach (string n in given)
+                    check(!n.Contains('/') && n is not ("." or ".."), at, $"LED class name '{n}' must not contain '/'");
+            }
+            if (ic.Driver == "gpio")
+            {
+                foreach (string n in given)
+                    check(GpioLedDriver.ParseLine(n).Line.Length is > 0 and <= 31, at, $"GPIO line '{n}' is not a number or a name");
+            }
+        }
+        if (l.Button is { } b)
+        {
+            check(!string.IsNullOrWhiteSpace(b.Line), "$.leds.button.line", "must name a GPIO line (number or name)");
+            check(b.DebounceMs is >= 1 and <= 1000, "$.leds.button.debounceMs", "must be 1..1000");
+            check(b.LongPressMs > b.DebounceMs && b.LongPressMs <= 60_000, "$.leds.button.longPressMs", "must be above debounceMs and at most 60000");
+        }
+    }
+
+    private static bool IsGroupKey(string s)
+    {
+        int slash = s.IndexOf('/');
+        return slash > 0 && slash < s.Length - 1 && s.IndexOf('/', slash + 1) < 0;
+    }
+}

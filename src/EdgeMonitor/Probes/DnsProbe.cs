@@ -1,0 +1,32 @@
+namespace EdgeMonitor.Probes;
+
+/// <summary>
+/// kind dns: the target's name resolves, for this family (A for IPv4, AAAA for IPv6), through the
+/// resolver the site gives its devices: the system resolver, or <c>dns.server</c> when configured.
+/// The runner calls it once per family with no endpoint.
+/// <para>
+/// Target.Port is not used to pick a server: where the question goes is the resolver's business
+/// (dns.server takes ip:port), so one setting covers every dns target. Write 53 by convention.
+/// A host that is an IP literal or mapped by addressMap has nothing to resolve: the runner hands
+/// an endpoint and the probe passes saying so, since the operator chose to skip DNS for it.
+/// </para>
+/// </summary>
+public sealed class DnsProbe : IProbe
+{
+    public string Kind => "dns";
+    public Transport Transport => Transport.Udp;
+    public bool NeedsAddress => false;
+    public Reason TimeoutReason => Reason.DnsTimeout;
+    public Reason ErrorReason => Reason.DnsServfail;
+
+    public async Task<ProbeOutcome> ProbeAsync(ProbeContext context)
+    {
+        if (context.Endpoint is { } given)
+            return ProbeOutcome.Ok($"{context.HostName}: not resolved, addressMap or literal gives {given.Address}");
+        Family family = context.Family == Family.Any ? Family.IPv4 : context.Family;
+        IResolver resolver = context.Environment.Resolver;
+        DnsAnswer answer = await resolver.ResolveAsync(context.HostName, family, context.Timeout).ConfigureAwait(false);
+        string detail = $"{answer.Detail} ({resolver.Describe})";
+        return answer.Ok ? ProbeOutcome.Ok(detail) : ProbeOutcome.Fail(answer.Reason, detail);
+    }
+}

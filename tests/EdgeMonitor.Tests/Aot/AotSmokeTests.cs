@@ -1,0 +1,200 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using EdgeMonitor.Tests.Infrastructure;
+
+namespace EdgeMonitor.Tests.Aot;
+
+/// <summary>
+/// The shipped artefact, not the JIT build: a trimmed NativeAOT binary (published once per run,
+/// see <see cref="AotBinary"/>) runs its verbs against real servers on loopback. Catches what
+/// only trimming and AOT break: source-generated JSON, the embedded default config, interop.
+/// </summary>
+[Collection(AotCollection.Name)]
+public sealed class AotSmokeTests(AotBinary aot)
+{
+    [Fact]
+    public void Binary_is_native_and_prints_its_version()
+    {
+        byte[] head = new byte[4];
+        using (var f = File.OpenRead(aot.Path))
+            f.ReadExactly(head);
+        Assert.Equal(new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' }, head);
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(aot.Path)!, "edgemonitor.dll")), "a managed assembly beside the binary: not a single-file AOT publish");
+
+        var (exit, stdout, stderr) = aot.Run(["--version"]);
+        Assert.True(exit == 0, $"exit {exit}: {stdout}{stderr}");
+        Assert.Equal($"edgemonitor {EdgeMonitor.Cli.Verbs.Version}", stdout.Trim());
+
+        var help = aot.Run(["--help"]);
+        Assert.Equal(0, help.Exit);
+        foreach (var verb in EdgeMonitor.Cli.Verbs.All)
+            Assert.Contains(verb.Name, help.Stdout);
+    }
+
+    [Fact]
+    public void Check_reports_pass_refused_and_mapped_targets_as_json()
+    {
+        using var open = new TcpListener(IPAddress.Loopback, 0);
+        open.Start();
+        int openPort = ((IPEndPoint)open.LocalEndpoint).Port;
+        int closedPort = Ports.Free();
+        string dir = TempDir.Create("aotcheck");
+        string config = Path.Combine(dir, "edgemonitor.json");
+        // A vendor name mapped to the loopback listener: no DNS, no traffic off the machine.
+        File.WriteAllText(config, $$"""
+            // comments and trailing commas: the source-generated reader must accept them under AOT too
+            { "site": "aot-smoke",
+              "probe": { "timeoutMs": 3000, "ipv6": "off" },
+              "addressMap": { "cloud_ap.cloudtrax.com:443": "127.0.0.1:{{openPort}}" },
+              "targets": [
+                { "id": "open", "kind": "tcp", "host": "127.0.0.1", "port": {{openPort}} },
+                { "id": "mapped", "kind": "tcp", "host": "cloud_ap.cloudtrax.com", "port": 443 },
+                { "id": "closed", "kind": "tcp", "host": "127.0.0.1", "port": {{closedPort}} },
+                { "id": "must-be-blocked", "kind": "blocked", "host": "127.0.0.1", "port": {{closedPort}}, "requirement": "blocked" },
+              ] }
+            """);
+
+        var (exit, stdout, stderr) = aot.Run(["check", "--config", config, "--json"]);
+
+        Assert.True(exit == 2, $"exit {exit} (want 2, failing):\n{stdout}\n{stderr}");
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal("failing", doc.RootElement.GetProperty("overall").GetString());
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToDictionary(
+            r => r.GetProperty("target").GetString()!,
+            r => (Outcome: r.GetProperty("outcome").GetString(), Reason: r.GetProperty("reason").GetString(),
+                  Address: r.GetProperty("address").ValueKind == JsonValueKind.Null ? null : r.GetProperty("address").GetString()));
+        Assert.Equal(4, results.Count);
+        Assert.Equal(("pass", "ok"), (results["open"].Outcome, results["open"].Reason));
+        Assert.Equal(("pass", "ok", $"127.0.0.1:{openPort}"), results["mapped"]);
+        Assert.Equal(("fail", "tcp_refused"), (results["closed"].Outcome, results["closed"].Reason));
+        Assert.Equal(("pass", "ok"), (results["must-be-blocked"].Outcome, results["must-be-blocked"].Reason));
+    }
+
+    [Fact]
+    public void Bad_config_is_a_clear_error_not_a_crash()
+    {
+        string dir = TempDir.Create("aotbad");
+        string config = Path.Combine(dir, "bad.json");
+        File.WriteAllText(config, """{ "targets": [ { "id": "x", "kind": "tcp", "host": "127.0.0.1", "port": 1 } ], "noSuchKey": 1 }""");
+        var (exit, stdout, stderr) = aot.Run(["check", "--config", config]);
+        Assert.True(exit == 78, $"exit {exit} (want 78):\n{stdout}\n{stderr}");
+        Assert.Contains("noSuchKey", stderr);
+    }
+
+    /// <summary>The embedded default (every built-in profile, unmapped) in a namespace with only loopback: nothing leaves the machine.</summary>
+    [RootFact]
+    public void Embedded_default_runs_in_an_isolated_namespace()
+    {
+        using var ns = new NetNs("emaot");
+        var (exit, stdout, stderr) = aot.Run(["check", "--json"], wrapIn: ["ip", .. ns.Wrap()], within: TimeSpan.FromMinutes(3));
+        Assert.True(exit == 2, $"exit {exit} (want 2: nothing reachable):\n{stdout}\n{stderr}");
+        using var doc = JsonDocument.Parse(stdout);
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.NotEmpty(results);
+        Assert.NotEmpty(doc.RootElement.GetProperty("profiles").EnumerateArray());
+        Assert.All(results.Where(r => r.GetProperty("requirement").GetString() != "blocked"),
+            r => Assert.Equal("fail", r.GetProperty("outcome").GetString()));
+    }
+
+    /// <summary>
+    /// The daemon under AOT: a few cycles against loopback targets, status to a real mosquitto,
+    /// LEDs through the LED class driver on a fake sysfs tree, READY over NOTIFY_SOCKET, clean
+    /// stop on SIGTERM.
+    /// </summary>
+    [Fact]
+    public void Run_reports_over_mqtt_drives_leds_and_stops_cleanly()
+    {
+        var help = aot.Run(["--help"]);
+        Assert.Contains("run", help.Stdout);
+
+        string dir = TempDir.Create("aotrun");
+        int mqttPort = Ports.Free();
+        string mosquittoConf = Path.Combine(dir, "mosquitto.conf");
+        File.WriteAllText(mosquittoConf, $"listener {mqttPort} 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\n");
+        using var broker = ServerProcess.Start(RequiresFactAttribute.Which("mosquitto") ?? "mosquitto", ["-c", mosquittoConf]);
+        broker.WaitForTcp(new IPEndPoint(IPAddress.Loopback, mqttPort));
+
+        string sysfs = Path.Combine(dir, "sys");
+        foreach (string led in new[] { "em:green", "em:amber", "em:red" })
+        {
+            string d = Path.Combine(sysfs, "class", "leds", led);
+            Directory.CreateDirectory(d);
+            File.WriteAllText(Path.Combine(d, "brightness"), "0\n");
+            File.WriteAllText(Path.Combine(d, "max_brightness"), "1\n");
+            File.WriteAllText(Path.Combine(d, "trigger"), "[none] timer heartbeat\n");
+        }
+
+        using var open = new TcpListener(IPAddress.Loopback, 0);
+        open.Start();
+        int openPort = ((IPEndPoint)open.LocalEndpoint).Port;
+        int closedPort = Ports.Free();
+        string config = Path.Combine(dir, "edgemonitor.json");
+        File.WriteAllText(config, $$"""
+            { "site": "aot-smoke", "node": "aot-node",
+              "probe": { "timeoutMs": 2000, "ipv6": "off" },
+              "monitor": { "intervalSeconds": 1, "jitter": 0, "failuresToFail": 1, "successesToRecover": 1 },
+              "targets": [
+                { "id": "open", "kind": "tcp", "host": "127.0.0.1", "port": {{openPort}} },
+                { "id": "closed", "kind": "tcp", "host": "127.0.0.1", "port": {{closedPort}} } ],
+              "mqtt": { "enabled": true, "host": "127.0.0.1", "port": {{mqttPort}}, "topicPrefix": "edgemonitor/aot" },
+              "leds": { "sysfsRoot": "{{sysfs}}",
+                        "indicators": [ { "source": "overall", "driver": "ledclass", "green": "em:green", "amber": "em:amber", "red": "em:red" } ] } }
+            """);
+
+        string notifyPath = Path.Combine(dir, "notify.sock");
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
+        notify.ReceiveTimeout = 500;
+
+        string stateDir = Path.Combine(dir, "state");
+        using var daemon = ServerProcess.Start(aot.Path, ["run", "--config", config, "--state-dir", stateDir],
+            env: new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifyPath });
+
+        var notices = new StringBuilder();
+        daemon.WaitFor(() =>
+        {
+            byte[] buf = new byte[4096];
+            try
+            {
+                int n = notify.Receive(buf);
+                notices.Append(Encoding.UTF8.GetString(buf, 0, n)).Append('\n');
+            }
+            catch (SocketException)
+            {
+            }
+            return notices.ToString().Contains("READY=1");
+        }, "READY=1 on NOTIFY_SOCKET", TimeSpan.FromSeconds(30));
+
+        // One closed required target: the overall status is failing, in the retained MQTT status
+        // and on the red LED (failing = red fast blink: the kernel's timer trigger).
+        string? retained = null;
+        broker.WaitFor(() =>
+        {
+            try
+            {
+                retained = Sh.Run("mosquitto_sub", "-h", "127.0.0.1", "-p", $"{mqttPort}", "-t", "edgemonitor/aot/status", "-C", "1", "-W", "3");
+                using var doc = JsonDocument.Parse(retained);
+                return doc.RootElement.GetProperty("overall").GetString() == "failing";
+            }
+            catch (Exception e) when (e is InvalidOperationException or JsonException or KeyNotFoundException)
+            {
+                return false;
+            }
+        }, "a retained failing status on edgemonitor/aot/status", TimeSpan.FromSeconds(60));
+        Assert.Contains("tcp_refused", retained);
+        string leds = Path.Combine(sysfs, "class", "leds");
+        bool Lit(string led) => File.ReadAllText(Path.Combine(leds, led, "trigger")).Trim() is "timer" or "[timer]"
+            || File.ReadAllText(Path.Combine(leds, led, "brightness")).Trim() is not ("0" or "");
+        daemon.WaitFor(() => Lit("em:red"), "the red LED lit or blinking", TimeSpan.FromSeconds(60));
+        Assert.False(Lit("em:green"), "green lit while failing");
+        // The state file says the same, with the reason on the failing target.
+        string statusJson = Path.Combine(stateDir, "status.json");
+        daemon.WaitFor(() => File.Exists(statusJson) && File.ReadAllText(statusJson).Contains("tcp_refused"), "status.json with tcp_refused");
+
+        daemon.Signal(Posix.SIGTERM);
+        Assert.True(daemon.Process.WaitForExit(15_000), $"no exit within 15 s of SIGTERM:\n{daemon.Output}");
+        Assert.True(daemon.Process.ExitCode == 0, $"exit {daemon.Process.ExitCode}:\n{daemon.Output}");
+    }
+}

@@ -1,0 +1,87 @@
+using EdgeMonitor.Configuration;
+using EdgeMonitor.Indicators;
+using EdgeMonitor.Monitoring;
+
+namespace EdgeMonitor.Tests.Indicators;
+
+/// <summary>
+/// The GPIO path without GPIO hardware (this kernel has no gpio-sim/configfs): the real
+/// open/ioctl interop on devices that are not GPIO chips, and the host leaving a broken
+/// indicator out instead of failing the daemon.
+/// </summary>
+public sealed class GpioChipTests
+{
+    [Theory]
+    [InlineData(null, "/dev/gpiochip0")]
+    [InlineData("gpiochip3", "/dev/gpiochip3")]
+    [InlineData("2", "/dev/gpiochip2")]
+    [InlineData("/dev/gpiochip1", "/dev/gpiochip1")]
+    public void Chip_names_resolve(string? chip, string path) => Assert.Equal(path, GpioChip.ResolvePath(chip));
+
+    [Theory]
+    [InlineData("17", "17", false)]
+    [InlineData("!GPIO22", "GPIO22", true)]
+    [InlineData(" ! 5 ", "5", true)]
+    public void Line_specs_parse(string spec, string line, bool activeLow) =>
+        Assert.Equal((line, activeLow), GpioLedDriver.ParseLine(spec));
+
+    [Fact]
+    public void A_device_that_is_not_a_gpio_chip_is_refused_by_the_kernel_through_our_ioctl()
+    {
+        // /dev/null opens fine; GPIO_GET_CHIPINFO_IOCTL on it fails with ENOTTY.
+        var e = Assert.Throws<IndicatorException>(() => GpioChip.Open("/dev/null"));
+        Assert.Contains("not a GPIO chip", e.Message);
+        Assert.Contains("GPIO_GET_CHIPINFO_IOCTL", e.Message);
+    }
+
+    [Fact]
+    public void A_missing_chip_is_a_clear_error()
+    {
+        var e = Assert.Throws<IndicatorException>(() => new GpioLedDriver("/dev/gpiochip-none", false, "17", null, null));
+        Assert.Contains("/dev/gpiochip-none", e.Message);
+        Assert.Throws<IndicatorException>(() => new GpioButton("nonesuch-label", "23", true, 30, 2000,
+            _ => { }, new LogCapture().Logger, TimeProvider.System));
+    }
+
+    private sealed class Control : IMonitorControl
+    {
+        public void RecheckNow(string why)
+        {
+        }
+
+        public void Identify(TimeSpan duration)
+        {
+        }
+    }
+
+    [Fact]
+    public void The_host_leaves_out_what_it_cannot_open_and_drives_the_rest()
+    {
+        using var sys = new FakeSysfs();
+        sys.AddLed("green:status");
+        var log = new LogCapture();
+        var config = new LedsConfig
+        {
+            SysfsRoot = sys.Root,
+            Indicators =
+            [
+                new() { Driver = "gpio", Chip = "/dev/gpiochip-none", Green = "17" },
+                new() { Driver = "ledclass", Green = "green:status" },
+            ],
+            Button = new ButtonConfig { Chip = "/dev/gpiochip-none", Line = "23" },
+        };
+        using (var host = IndicatorHost.Create(config, log.Logger, new Control(), TimeProvider.System))
+        {
+            Assert.Single(host.Controller.Drivers);
+            host.OnStatus(StatusChange.Between(new StatusSnapshot(Status.Unknown, "", [], [], []),
+                new StatusSnapshot(Status.Ok, "", [], [], []), DateTimeOffset.UnixEpoch));
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (sys.State("green:status") != "on 255" && DateTime.UtcNow < deadline)
+                Thread.Sleep(20);
+            Assert.Equal("on 255", sys.State("green:status"));
+        }
+        Assert.Equal("off", sys.State("green:status")); // handed back on dispose
+        Assert.Contains(log.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("leds.indicators[0]") && l.Contains("/dev/gpiochip-none"));
+        Assert.Contains(log.Lines, l => l.Contains("button left out"));
+    }
+}
