@@ -39,7 +39,12 @@ public static class CheckCommand
             ConfigLoader.Validate(config, configPath ?? ConfigLoader.EmbeddedName);
         }
         IReadOnlyList<Target> targets = TargetCatalog.Build(config);
-        var runner = new ProbeRunner(EnvironmentFactory.Create(config));
+        ProbeEnvironment env = EnvironmentFactory.Create(config);
+        var runner = new ProbeRunner(env);
+        // Idle checks hold a silent connection for idleSeconds: each gets its own lane and time limit.
+        var idle = targets.Where(t => t.Kind == "idle").ToList();
+        foreach (var t in idle)
+            Console.Error.WriteLine($"edgemonitor check: {t.Key} stays idle for {t.IdleSeconds} s before its verdict");
 
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -48,7 +53,12 @@ public static class CheckCommand
         IReadOnlyList<ProbeResult> results;
         try
         {
-            results = await runner.RunAllAsync(targets, cts.Token).ConfigureAwait(false);
+            var idleRuns = idle.Select(t => new ProbeRunner(MonitorSetup.IdleLane(env, t)).RunAsync(t, cts.Token)).ToList();
+            var shared = await runner.RunAllAsync(targets.Where(t => t.Kind != "idle").ToList(), cts.Token).ConfigureAwait(false);
+            var all = shared.ToList();
+            foreach (var run in idleRuns)
+                all.AddRange(await run.ConfigureAwait(false));
+            results = all;
         }
         catch (OperationCanceledException)
         {

@@ -14,16 +14,10 @@ public sealed record MonitorSetup(IReadOnlyList<Target> Targets, ProbeEnvironmen
     /// The environment of an idle probe's own lane: its time limit covers the silent wait plus
     /// the usual probe timeout, and it never takes a slot of the shared concurrency bound.
     /// </summary>
-    public static ProbeEnvironment IdleLane(ProbeEnvironment env, Target target) => new()
+    public static ProbeEnvironment IdleLane(ProbeEnvironment env, Target target) => env with
     {
-        Resolver = env.Resolver,
-        AddressMap = env.AddressMap,
         Timeout = env.Timeout + TimeSpan.FromSeconds(target.IdleSeconds),
         // IPv4 and IPv6 of one target idle side by side, so the lane never waits on itself.
         Concurrency = 2,
-        Ipv6 = env.Ipv6,
-        ExtraCas = env.ExtraCas,
-        MaxClockOffset = env.MaxClockOffset,
-        Time = env.Time,
     };
 }

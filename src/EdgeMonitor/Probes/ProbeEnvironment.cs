@@ -6,7 +6,7 @@ namespace EdgeMonitor.Probes;
 public enum Ipv6Mode { Off, Optional, Required }
 
 /// <summary>The shared, read-only setting every probe runs in; built once per configuration.</summary>
-public sealed class ProbeEnvironment
+public sealed record ProbeEnvironment
 {
     public required IResolver Resolver { get; init; }
     public AddressMap AddressMap { get; init; } = AddressMap.Empty;

@@ -111,6 +111,26 @@ public sealed class IdleCheckTests
     }
 
     [Fact]
+    public void Check_gives_an_idle_target_its_own_time_limit()
+    {
+        int port = Ports.Free();
+        using var echo = EdgeMonitorCli.Start(["echo-server", "--listen", $"127.0.0.1:{port}"]);
+        echo.WaitFor(() => echo.Output.Contains("listening", StringComparison.Ordinal), "echo-server listening");
+        string config = Path.Combine(TempDir.Create("idlecheck"), "c.json");
+        // idleSeconds longer than the probe timeout: only a lane of its own lets it finish.
+        File.WriteAllText(config, $$"""
+            { "probe": { "timeoutMs": 1000 },
+              "targets": [ { "id": "keeper", "kind": "idle", "host": "127.0.0.1", "port": {{port}}, "idleSeconds": 2 } ] }
+            """);
+        var (exit, stdout, stderr) = EdgeMonitorCli.Run(["check", "--config", config, "--json"]);
+        Assert.True(exit == 0, $"exit {exit}: {stdout}{stderr}");
+        Assert.Contains("stays idle for 2 s", stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var r = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
+        Assert.Equal("pass", r.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
     public void Echo_server_rejects_a_bad_listen_address()
     {
         var (exit, _, stderr) = EdgeMonitorCli.Run(["echo-server", "--listen", "localhost"]);
