@@ -75,6 +75,33 @@ public sealed class DnsCliTests
         // No AAAA: the service has no IPv6 presence, so no IPv6 row (not a dns_nxdomain failure).
         Assert.False(r.ContainsKey(("tcp-onlya", "ipv6")));
     }
+    /// <summary>
+    /// DNS silently dropped with the system resolver: getaddrinfo blocks its thread for its own
+    /// retries, far past our timeout. Every name must still end as dns_timeout at our limit, and
+    /// a target that needs no DNS must not starve behind them.
+    /// </summary>
+    [RootFact]
+    public void System_resolver_with_dropped_dns_times_out_without_starving_other_probes()
+    {
+        using var ns = new NetNs("emdrop");
+        using var files = new SystemResolverNamespace(ns);
+        File.WriteAllText(Path.Combine("/etc/netns", ns.Name, "resolv.conf"), "nameserver 127.0.0.1\noptions timeout:5 attempts:2\n");
+        ns.Nft("""
+            table inet fw {
+              chain input { type filter hook input priority 0; udp dport 53 drop; tcp dport 53 drop; }
+            }
+            """);
+        string targets = string.Join(",\n", Enumerable.Range(0, 40).Select(i =>
+            $$"""{ "id": "n{{i}}", "kind": "tcp", "host": "n{{i}}.lab.test", "port": 443 }"""));
+        var r = Check($$"""
+            { "probe": { "timeoutMs": 1500, "ipv6": "off" },
+              "targets": [ {{targets}},
+                { "id": "bare-ip", "kind": "tcp", "host": "127.0.0.1", "port": 9 } ] }
+            """, wrapIn: ["ip", .. ns.Wrap()]);
+        for (int i = 0; i < 40; i++)
+            Assert.Equal("dns_timeout", r[($"n{i}", "any")].Reason);
+        Assert.Equal("tcp_refused", r[("bare-ip", "ipv4")].Reason);
+    }
 }
 
 /// <summary>Root (namespaces) and programs: skipped, never passed, when either is missing.</summary>
