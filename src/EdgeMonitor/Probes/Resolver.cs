@@ -37,6 +37,10 @@ public sealed class SystemResolver : IResolver
     private readonly SemaphoreSlim _threads = new(LookupThreads);
     private readonly ConcurrentDictionary<(string Name, AddressFamily Af), Lazy<Task<IPAddress[]>>> _inFlight = new();
 
+    private readonly string _resolvConf;
+
+    public SystemResolver(string resolvConf = "/etc/resolv.conf") => _resolvConf = resolvConf;
+
     public string Describe => "system resolver";
 
     private Task<IPAddress[]> LookupAsync(string name, AddressFamily af, CancellationToken timeout) =>
@@ -91,11 +95,34 @@ public sealed class SystemResolver : IResolver
                 SocketError.HostNotFound => new DnsAnswer(Reason.DnsNxdomain, [], $"{name}: no such name"),
                 SocketError.NoData => new DnsAnswer(Reason.DnsNoAddress, [], $"{name}: no {rr} record"),
                 // EAI_AGAIN: the server answered SERVFAIL or REFUSED, or none answered within the resolver's own retries.
-                SocketError.TryAgain => new DnsAnswer(Reason.DnsServfail, [], $"{name}: temporary resolver failure (SERVFAIL, REFUSED or no server answering)"),
+                SocketError.TryAgain => await ClassifyTemporaryFailureAsync(name, family, rr, timeout).ConfigureAwait(false),
                 // EAI_FAIL: a non-recoverable error (FORMERR, NOTIMP...).
                 SocketError.NoRecovery => new DnsAnswer(Reason.DnsServfail, [], $"{name}: non-recoverable resolver failure"),
                 _ => new DnsAnswer(Reason.DnsServfail, [], $"{name}: {e.SocketErrorCode}"),
             };
+        }
+    }
+
+    /// <summary>
+    /// getaddrinfo's EAI_AGAIN folds SERVFAIL, REFUSED and "no server answered" into one. The
+    /// admin needs to know which: ask the system's own first nameserver (/etc/resolv.conf) the
+    /// same question directly, with the time left, and report what it really did.
+    /// </summary>
+    private async Task<DnsAnswer> ClassifyTemporaryFailureAsync(string name, Family family, string rr, CancellationToken timeout)
+    {
+        var fallback = new DnsAnswer(Reason.DnsServfail, [], $"{name}: temporary resolver failure (SERVFAIL, REFUSED or no server answering)");
+        if (ResolvConf.FirstNameserver(_resolvConf) is not { } ns)
+            return fallback;
+        try
+        {
+            DnsAnswer direct = await new ServerResolver(ns).ResolveAsync(name, family, timeout).ConfigureAwait(false);
+            return direct.Reason is Reason.DnsTimeout or Reason.DnsServfail
+                ? direct with { Detail = $"{name}: system resolver failed for {rr}; asked {ns} directly: {direct.Detail}" }
+                : fallback;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return new DnsAnswer(Reason.DnsTimeout, [], $"{name}: no {rr} answer from {ns} in time");
         }
     }
 
@@ -110,5 +137,26 @@ public sealed class SystemResolver : IResolver
         {
             return false;
         }
+    }
+}
+
+/// <summary>The nameserver lines of resolv.conf(5), enough to ask the system's resolver directly.</summary>
+public static class ResolvConf
+{
+    public static IPEndPoint? FirstNameserver(string path)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines(path))
+            {
+                string[] f = line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length >= 2 && f[0] == "nameserver" && IPAddress.TryParse(f[1].Split('%')[0], out IPAddress? a))
+                    return new IPEndPoint(a, 53);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return null;
     }
 }

@@ -10,7 +10,9 @@ namespace EdgeMonitor.Tests.Lab;
 /// </summary>
 public sealed class FirewallLabTests
 {
-    private static readonly string[] Scenarios = ["open", "vendor-guide", "drop-443-one-name", "reject-443", "ipv6-broken", "corp-reachable"];
+    // Every policy of scripts/lab/scenarios.tsv: the whole table runs in CI.
+    private static readonly string[] Scenarios = ["open", "drop-443-one-name", "vendor-guide", "reject-443", "dns-blocked",
+        "ntp-blocked", "tls-proxy", "sni-filter", "conntrack-short", "ipv6-broken", "corp-reachable"];
 
     private static string RepoRoot()
     {
@@ -39,13 +41,13 @@ public sealed class FirewallLabTests
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!p.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             // TERM first: the runner's trap tears the namespaces down.
             _ = Posix.Kill(p.Id, Posix.SIGTERM);
             if (!p.WaitForExit(TimeSpan.FromSeconds(20)))
                 p.Kill(true);
-            Assert.Fail($"run-scenarios did not finish in 5 minutes:\n{stdout.Result}\n{stderr.Result}");
+            Assert.Fail($"run-scenarios did not finish in 10 minutes:\n{stdout.Result}\n{stderr.Result}");
         }
         p.WaitForExit();
         string output = stdout.Result + "\n" + stderr.Result;
