@@ -33,7 +33,7 @@ public static class AllowlistCommand
     private static Task<int> Run(Args args)
     {
         string? configPath = args.Option("--config");
-        List<string> profiles = args.Options("--profile");
+        List<string> profiles = ProfileOption.Read(args);
         string format = args.Option("--format") ?? "nftables";
         string names = args.Option("--names") ?? "sets";
         bool ipv6 = args.Flag("--ipv6");
@@ -57,21 +57,9 @@ public static class AllowlistCommand
         var servers = new List<IPAddress>();
         foreach (string d in dns)
             servers.Add(IPAddress.TryParse(d, out var a) ? a : throw new UsageException($"--dns '{d}' is not an IP address"));
-        foreach (string p in profiles)
-        {
-            if (BuiltInProfiles.Find(p) is null)
-                throw new UsageException($"unknown profile '{p}' (known: {string.Join(", ", BuiltInProfiles.All.Select(x => x.Name))})");
-        }
 
         EdgeMonitorConfig config = ConfigLoader.Load(configPath);
-        if (profiles.Count > 0)
-        {
-            // Same selection as `check --profile`: the config's custom targets and overrides of other profiles drop out.
-            config.Profiles = profiles;
-            config.Targets = config.Targets.Where(t => t.Profile is not null && profiles.Contains(t.Profile)).ToList();
-            config.Requirements = config.Requirements.Where(kv => profiles.Contains(kv.Key.Split('/')[0]))
-                .ToDictionary(kv => kv.Key, kv => kv.Value);
-        }
+        ConfigLoader.SelectProfiles(config, profiles, configPath ?? ConfigLoader.EmbeddedName);
         IReadOnlyList<Target> targets = TargetCatalog.Build(config, configPath ?? ConfigLoader.EmbeddedName);
         AddressMap.TryCreate(config.AddressMap, out AddressMap map, out _);
         var rules = Allowlist.Rules(targets, map);

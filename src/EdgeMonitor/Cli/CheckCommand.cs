@@ -25,19 +25,12 @@ public static class CheckCommand
     private static async Task<int> RunAsync(Args args)
     {
         string? configPath = args.Option("--config");
-        List<string> profiles = args.Options("--profile");
+        List<string> profiles = ProfileOption.Read(args);
         bool json = args.Flag("--json");
         args.EnsureEmpty();
 
         EdgeMonitorConfig config = ConfigLoader.Load(configPath);
-        if (profiles.Count > 0)
-        {
-            config.Profiles = profiles;
-            config.Targets = config.Targets.Where(t => t.Profile is not null && profiles.Contains(t.Profile)).ToList();
-            config.Requirements = config.Requirements.Where(kv => profiles.Contains(kv.Key.Split('/')[0]))
-                .ToDictionary(kv => kv.Key, kv => kv.Value);
-            ConfigLoader.Validate(config, configPath ?? ConfigLoader.EmbeddedName);
-        }
+        ConfigLoader.SelectProfiles(config, profiles, configPath ?? ConfigLoader.EmbeddedName);
         IReadOnlyList<Target> targets = TargetCatalog.Build(config);
         ProbeEnvironment env = EnvironmentFactory.Create(config);
         var runner = new ProbeRunner(env);

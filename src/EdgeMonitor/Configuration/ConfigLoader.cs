@@ -46,6 +46,21 @@ public static class ConfigLoader
         return config;
     }
 
+    /// <summary>
+    /// Narrows a loaded config to the named built-in profiles (`--profile`): custom targets and
+    /// requirement overrides of other profiles drop out; the result is validated again.
+    /// </summary>
+    public static void SelectProfiles(EdgeMonitorConfig config, IReadOnlyList<string> profiles, string source)
+    {
+        if (profiles.Count == 0)
+            return;
+        config.Profiles = [.. profiles];
+        config.Targets = config.Targets.Where(t => t.Profile is not null && profiles.Contains(t.Profile)).ToList();
+        config.Requirements = config.Requirements.Where(kv => profiles.Contains(kv.Key.Split('/')[0]))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+        Validate(config, source);
+    }
+
     public static EdgeMonitorConfig Parse(string json, string source)
     {
         try

@@ -65,6 +65,10 @@ public sealed class ConfigLoaderTests
         Assert.Equal(64, exit);
         Assert.Contains("--frobnicate", stderr);
 
+        (exit, _, stderr) = EdgeMonitorCli.Run(["check", "--profile", "cloudtrax-acesspoint"]);
+        Assert.Equal(64, exit);
+        Assert.Contains("unknown profile 'cloudtrax-acesspoint'", stderr);
+
         (exit, _, _) = EdgeMonitorCli.Run(["no-such-verb"]);
         Assert.Equal(64, exit);
     }
