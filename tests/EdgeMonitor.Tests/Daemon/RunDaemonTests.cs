@@ -77,7 +77,7 @@ public sealed class RunDaemonTests
 
         d.Process.Signal(Posix.SIGUSR1);
         d.Process.WaitFor(() => a.Accepted == 2, "a second probe after SIGUSR1 (the interval is an hour)");
-        Assert.Contains("re-checking every target now (SIGUSR1)", d.Process.Output);
+        d.Process.WaitForOutput("re-checking every target now (SIGUSR1)");
         Assert.Equal(0, d.Terminate());
     }
 
@@ -112,7 +112,7 @@ public sealed class RunDaemonTests
         }
         // The idle probe holds its connection: a clean stop must not wait for it.
         Assert.Equal(0, d.Terminate(seconds: 5));
-        Assert.Contains("stopped", d.Process.Output);
+        d.Process!.WaitForOutput("stopped");
     }
 
     [Theory]
@@ -169,7 +169,7 @@ public sealed class RunDaemonTests
         d.WaitForStatus(s => DaemonHarness.Overall(s) == "ok", "overall ok");
         a.Stop();
         d.WaitForStatus(s => DaemonHarness.Overall(s) == "failing", "overall failing with the log file full");
-        Assert.Contains("overall ok -> failing", d.Process!.Output); // the console still has it
+        d.Process!.WaitForOutput("overall ok -> failing"); // the console still has it
         Assert.Equal(0, d.Terminate());
     }
 }

@@ -41,6 +41,8 @@ public sealed class MosquittoBroker : IDisposable
 
     public string Output => _process?.Output ?? "";
 
+    public void WaitForOutput(string text) => (_process ?? throw new InvalidOperationException("broker not started")).WaitForOutput(text);
+
     public void Start()
     {
         _process = ServerProcess.Start("mosquitto", ["-c", _conf]);

@@ -111,6 +111,29 @@ public sealed class ServerProcess : IDisposable
         throw new TimeoutException($"{Name}: no {what} in time:\n{Output}");
     }
 
+    /// <summary>
+    /// Waits until the output (read asynchronously) contains <paramref name="text"/>; after an
+    /// exit, once the streams are drained. Fails with the output.
+    /// </summary>
+    public void WaitForOutput(string text, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Output.Contains(text, StringComparison.Ordinal))
+                return;
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // drains the redirected streams
+                if (Output.Contains(text, StringComparison.Ordinal))
+                    return;
+                throw new InvalidOperationException($"{Name} exited ({_process.ExitCode}) without printing '{text}':\n{Output}");
+            }
+            Thread.Sleep(50);
+        }
+        throw new TimeoutException($"{Name} did not print '{text}':\n{Output}");
+    }
+
     public void Signal(int signal) => _ = Posix.Kill(_process.Id, signal);
 
     public void Dispose()

@@ -106,7 +106,7 @@ public sealed class NtpProbeTests(ChronyLab chrony) : IClassFixture<ChronyLab>
     public async Task Reply_with_a_wrong_origin_timestamp_is_bad_response()
     {
         using var server = new FakeNtpServer(req => [FakeNtpServer.Bytes(FakeNtpServer.Reply(req) with { OriginTimestamp = req.TransmitTimestamp ^ 1 })]);
-        ProbeResult r = await Probe(server.Endpoint, timeoutMs: 800);
+        ProbeResult r = await Probe(server.Endpoint, timeoutMs: 2500);
         Assert.Equal(Reason.NtpBadResponse, r.Reason);
         Assert.Contains("origin", r.Detail);
     }
@@ -137,7 +137,7 @@ public sealed class NtpProbeTests(ChronyLab chrony) : IClassFixture<ChronyLab>
             "version" => [FakeNtpServer.Bytes(FakeNtpServer.Reply(req) with { Version = 7 })],
             _ => [new byte[NtpPacket.Length]],
         });
-        ProbeResult r = await Probe(server.Endpoint, timeoutMs: 800);
+        ProbeResult r = await Probe(server.Endpoint, timeoutMs: 2500);
         Assert.Equal(Reason.NtpBadResponse, r.Reason);
     }
 
@@ -146,7 +146,7 @@ public sealed class NtpProbeTests(ChronyLab chrony) : IClassFixture<ChronyLab>
     {
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        ProbeResult r = await Probe((IPEndPoint)silent.LocalEndPoint!, timeoutMs: 800);
+        ProbeResult r = await Probe((IPEndPoint)silent.LocalEndPoint!, timeoutMs: 2500);
         Assert.Equal(Reason.NtpTimeout, r.Reason);
     }
 

@@ -77,7 +77,7 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
             WaitRetained(broker, [$"{prefix}/status"], m => m.Count > 0, log);
         }
         // mosquitto logs the protocol of each client: p2 is 3.1.1, p5 is MQTT 5.
-        Assert.Contains($"as {config.ClientId} (p5,", broker.Output);
+        broker.WaitForOutput($"as {config.ClientId} (p5,");
     }
 
     [RequiresFact("mosquitto", "mosquitto_sub")]
