@@ -96,6 +96,8 @@ public sealed class AotSmokeTests(AotBinary aot)
         Assert.NotEmpty(doc.RootElement.GetProperty("profiles").EnumerateArray());
         Assert.All(results.Where(r => r.GetProperty("requirement").GetString() != "blocked"),
             r => Assert.Equal("fail", r.GetProperty("outcome").GetString()));
+        // Nothing answered at all: blamed once on the uplink, not on each endpoint.
+        Assert.Equal("uplink_down", doc.RootElement.GetProperty("reason").GetString());
     }
 
     /// <summary>
