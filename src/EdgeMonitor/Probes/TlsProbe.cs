@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
@@ -140,7 +139,11 @@ public sealed class TlsProbe : IProbe
             TargetHost = sni,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             // No network traffic from chain building: no AIA downloads, no CRL/OCSP.
-            CertificateChainPolicy = ChainPolicy(extraCas),
+            CertificateChainPolicy = new X509ChainPolicy
+            {
+                RevocationMode = X509RevocationMode.NoCheck,
+                DisableCertificateDownloads = true,
+            },
             // Accept everything during the handshake; the verdict is made from the facts captured here.
             RemoteCertificateValidationCallback = (_, cert, chain, errors) =>
             {
@@ -192,39 +195,6 @@ public sealed class TlsProbe : IProbe
         return attempt;
     }
 
-    // The system roots plus the extra CAs, loaded once per set of extra CAs: with extra CAs the
-    // handshake's own chain build anchors in either, instead of a second build per probe.
-    private static readonly ConditionalWeakTable<X509Certificate2Collection, X509Certificate2Collection> Anchors = new();
-
-    private static X509ChainPolicy ChainPolicy(X509Certificate2Collection? extraCas)
-    {
-        // No network traffic from chain building: no AIA downloads, no CRL/OCSP.
-        var policy = new X509ChainPolicy { RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true };
-        if (extraCas is { Count: > 0 })
-        {
-            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            policy.CustomTrustStore.AddRange(Anchors.GetValue(extraCas, SystemRootsAnd));
-        }
-        return policy;
-    }
-
-    private static X509Certificate2Collection SystemRootsAnd(X509Certificate2Collection extraCas)
-    {
-        var all = new X509Certificate2Collection();
-        try
-        {
-            using var store = new X509Store(StoreName.Root, StoreLocation.LocalMachine);
-            store.Open(OpenFlags.ReadOnly);
-            all.AddRange(store.Certificates);
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            // No readable system store: the extra CAs alone.
-        }
-        all.AddRange(extraCas);
-        return all;
-    }
-
     private static CertFacts? Inspect(X509Certificate2? leaf, X509Chain? systemChain, SslPolicyErrors errors, X509Certificate2Collection extraCas)
     {
         if (leaf is null || systemChain is null)
@@ -233,14 +203,7 @@ public sealed class TlsProbe : IProbe
         X509ChainStatusFlags flags = Flags(systemChain);
         bool anchored = !HasTrustError(flags);
         string anchor = "the system store";
-        if (systemChain.ChainPolicy.TrustMode == X509ChainTrustMode.CustomRootTrust)
-        {
-            // Built against system roots + extra CAs in one go: name the anchor that held.
-            X509Certificate2? root = systemChain.ChainElements.Count > 0 ? systemChain.ChainElements[^1].Certificate : null;
-            if (anchored && root is not null && extraCas.Contains(root))
-                anchor = "an extra CA";
-        }
-        else if (!anchored && extraCas.Count > 0)
+        if (!anchored && extraCas.Count > 0)
         {
             // System roots did not anchor it: try the extra CAs as the only trust anchors,
             // with whatever intermediates the server sent.
