@@ -218,12 +218,7 @@ public static class DnsWire
             at = answersAt;
             for (int i = 0; i < an; i++)
             {
-                int ol = ReadName(msg, ref at, owner);
-                ushort type = BinaryPrimitives.ReadUInt16BigEndian(msg[at..]);
-                ushort cls = BinaryPrimitives.ReadUInt16BigEndian(msg[(at + 2)..]);
-                int rdlen = BinaryPrimitives.ReadUInt16BigEndian(msg[(at + 8)..]);
-                int rdata = at + 10;
-                at = rdata + rdlen;
+                var (ol, type, cls, rdata, rdlen) = ReadRecord(msg, ref at, owner);
                 if (type != TypeCname || cls != ClassIn || !owner[..ol].SequenceEqual(current[..currentLen]))
                     continue;
                 int p = rdata;
@@ -246,12 +241,7 @@ public static class DnsWire
         int want = qtype == TypeAaaa ? 16 : 4;
         for (int i = 0; i < an; i++)
         {
-            int ol = ReadName(msg, ref at, owner);
-            ushort type = BinaryPrimitives.ReadUInt16BigEndian(msg[at..]);
-            ushort cls = BinaryPrimitives.ReadUInt16BigEndian(msg[(at + 2)..]);
-            int rdlen = BinaryPrimitives.ReadUInt16BigEndian(msg[(at + 8)..]);
-            int rdata = at + 10;
-            at = rdata + rdlen;
+            var (ol, type, cls, rdata, rdlen) = ReadRecord(msg, ref at, owner);
             if (type != qtype || cls != ClassIn || !owner[..ol].SequenceEqual(current[..currentLen]))
                 continue;
             if (rdlen != want)
@@ -260,6 +250,21 @@ public static class DnsWire
             count++;
         }
         return new DnsReply(DnsReplyKind.Answer, rcode, count, hops);
+    }
+
+    /// <summary>
+    /// One resource record of a section already bounds-checked by the first pass: its owner
+    /// name (into <paramref name="owner"/>), type, class and where its data lies; moves past it.
+    /// </summary>
+    private static (int OwnerLength, ushort Type, ushort Class, int Rdata, int Rdlen) ReadRecord(ReadOnlySpan<byte> msg, ref int at, Span<byte> owner)
+    {
+        int ol = ReadName(msg, ref at, owner);
+        ushort type = BinaryPrimitives.ReadUInt16BigEndian(msg[at..]);
+        ushort cls = BinaryPrimitives.ReadUInt16BigEndian(msg[(at + 2)..]);
+        int rdlen = BinaryPrimitives.ReadUInt16BigEndian(msg[(at + 8)..]);
+        int rdata = at + 10;
+        at = rdata + rdlen;
+        return (ol, type, cls, rdata, rdlen);
     }
 
     public static string RcodeName(int rcode) => rcode switch
