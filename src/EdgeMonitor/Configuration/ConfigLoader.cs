@@ -110,6 +110,7 @@ public static class ConfigLoader
         Check(c.Probe.TimeoutMs is >= 100 and <= 120_000, "$.probe.timeoutMs", "must be 100..120000");
         Check(c.Probe.Concurrency is >= 1 and <= 1024, "$.probe.concurrency", "must be 1..1024");
         Check(c.Probe.Ipv6 is "off" or "optional" or "required", "$.probe.ipv6", "must be off, optional or required");
+        Check(c.Probe.MaxAddresses is >= 1 and <= 16, "$.probe.maxAddresses", "must be 1..16");
         Check(c.Monitor.IntervalSeconds is >= 1 and <= 86400, "$.monitor.intervalSeconds", "must be 1..86400");
         foreach (var (kind, secs) in c.Monitor.Intervals)
         {

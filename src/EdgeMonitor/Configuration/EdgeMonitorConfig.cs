@@ -84,6 +84,9 @@ public sealed class ProbeConfig
 
     /// <summary>off | optional | required: how IPv6 results weigh. Optional: a failure only degrades.</summary>
     public string Ipv6 { get; set; } = "optional";
+
+    /// <summary>How many addresses of one name are probed per family; a load balancer's every address must pass.</summary>
+    public int MaxAddresses { get; set; } = 4;
 }
 
 public sealed class MonitorConfig

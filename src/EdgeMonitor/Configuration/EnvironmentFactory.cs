@@ -28,6 +28,7 @@ public static class EnvironmentFactory
             AddressMap = map,
             Timeout = TimeSpan.FromMilliseconds(c.Probe.TimeoutMs),
             Concurrency = c.Probe.Concurrency,
+            MaxAddresses = c.Probe.MaxAddresses,
             Ipv6 = c.Probe.Ipv6 switch { "off" => Ipv6Mode.Off, "required" => Ipv6Mode.Required, _ => Ipv6Mode.Optional },
             ExtraCas = cas,
             MaxClockOffset = TimeSpan.FromMilliseconds(c.Ntp.MaxOffsetMs),

@@ -14,6 +14,9 @@ public sealed record ProbeEnvironment
     public int Concurrency { get; init; } = 64;
     public Ipv6Mode Ipv6 { get; init; } = Ipv6Mode.Optional;
 
+    /// <summary>Addresses of one name probed per family (probe.maxAddresses): the firewall must pass each.</summary>
+    public int MaxAddresses { get; init; } = 4;
+
     /// <summary>Extra trust anchors beside the system store (tls.extraCaFile).</summary>
     public X509Certificate2Collection ExtraCas { get; init; } = [];
 

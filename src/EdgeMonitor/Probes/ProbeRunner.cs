@@ -34,16 +34,16 @@ public sealed class ProbeRunner(ProbeEnvironment env)
             ?? throw new InvalidOperationException($"unknown probe kind '{target.Kind}'");
 
         if (env.AddressMap.TryMap(target.Host, target.Port, out IPEndPoint mapped))
-            return [await ProbeOneAsync(probe, target, FamilyOf(mapped.Address), mapped, null, ct).ConfigureAwait(false)];
+            return [await ProbeOneAsync(probe, target, FamilyOf(mapped.Address), mapped, ct).ConfigureAwait(false)];
 
         if (IPAddress.TryParse(target.Host, out IPAddress? literal))
-            return [await ProbeOneAsync(probe, target, FamilyOf(literal), new IPEndPoint(literal, target.Port), null, ct).ConfigureAwait(false)];
+            return [await ProbeOneAsync(probe, target, FamilyOf(literal), new IPEndPoint(literal, target.Port), ct).ConfigureAwait(false)];
 
         Family[] families = env.Ipv6 == Ipv6Mode.Off ? [Family.IPv4] : [Family.IPv4, Family.IPv6];
 
         if (!probe.NeedsAddress)
         {
-            var own = await Task.WhenAll(families.Select(f => ProbeOneAsync(probe, target, f, null, null, ct))).ConfigureAwait(false);
+            var own = await Task.WhenAll(families.Select(f => ProbeOneAsync(probe, target, f, null, ct))).ConfigureAwait(false);
             // As below: no AAAA means no IPv6 presence, not an IPv6 failure.
             return own.Where(r => r.Family != Family.IPv6 || r.Reason != Reason.DnsNoAddress).ToList();
         }
@@ -59,16 +59,37 @@ public sealed class ProbeRunner(ProbeEnvironment env)
 
         var results = new List<Task<ProbeResult>>(2);
         results.Add(v4.Ok
-            ? ProbeOneAsync(probe, target, Family.IPv4, new IPEndPoint(v4.Addresses[0], target.Port), v4, ct)
+            ? ProbeAddressesAsync(probe, target, Family.IPv4, v4, ct)
             : Task.FromResult(DnsFailure(target, Family.IPv4, v4)));
         // No AAAA at all means the service has no IPv6 presence: nothing for the firewall to pass, no row.
         if (v6 is not null && v6.Reason != Reason.DnsNoAddress)
         {
             results.Add(v6.Ok
-                ? ProbeOneAsync(probe, target, Family.IPv6, new IPEndPoint(v6.Addresses[0], target.Port), v6, ct)
+                ? ProbeAddressesAsync(probe, target, Family.IPv6, v6, ct)
                 : Task.FromResult(DnsFailure(target, Family.IPv6, v6)));
         }
         return await Task.WhenAll(results).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A name behind a load balancer resolves to several addresses, any of which a device may
+    /// get: the firewall must pass every one. Each (up to probe.maxAddresses) is probed; the
+    /// family's row passes when all pass, else it carries the first failure and says how many failed.
+    /// </summary>
+    private async Task<ProbeResult> ProbeAddressesAsync(IProbe probe, Target target, Family family, DnsAnswer dns, CancellationToken ct)
+    {
+        var addresses = dns.Addresses.Distinct().Take(Math.Max(1, env.MaxAddresses)).ToList();
+        var each = await Task.WhenAll(addresses.Select(a => ProbeOneAsync(probe, target, family, new IPEndPoint(a, target.Port), ct)))
+            .ConfigureAwait(false);
+        int skipped = dns.Addresses.Distinct().Count() - addresses.Count;
+        string more = skipped > 0 ? $"; {skipped} more address(es) not probed (probe.maxAddresses)" : "";
+        var failed = each.Where(r => !r.Pass).ToList();
+        if (failed.Count == 0)
+            return addresses.Count == 1 && skipped == 0 ? each[0] : each[0] with { Detail = $"{each[0].Detail} (all {addresses.Count} addresses pass{more})" };
+        ProbeResult first = failed[0];
+        return addresses.Count == 1 && skipped == 0
+            ? first
+            : first with { Detail = $"{failed.Count} of {addresses.Count} addresses fail; {first.Address}: {first.Detail}{more}" };
     }
 
     private async Task<DnsAnswer> ResolveAsync(string name, Family family, CancellationToken ct)
@@ -90,7 +111,7 @@ public sealed class ProbeRunner(ProbeEnvironment env)
     private ProbeResult DnsFailure(Target target, Family family, DnsAnswer answer) =>
         new(target, family, null, false, answer.Reason, answer.Detail, Math.Round(answer.LatencyMs, 1), Weigh(target, family), env.Time.GetUtcNow());
 
-    private async Task<ProbeResult> ProbeOneAsync(IProbe probe, Target target, Family family, IPEndPoint? endpoint, DnsAnswer? dns, CancellationToken ct)
+    private async Task<ProbeResult> ProbeOneAsync(IProbe probe, Target target, Family family, IPEndPoint? endpoint, CancellationToken ct)
     {
         await _slots.WaitAsync(ct).ConfigureAwait(false);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -130,10 +151,7 @@ public sealed class ProbeRunner(ProbeEnvironment env)
             _slots.Release();
         }
         double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        string detail = dns is not null && dns.Addresses.Count > 1
-            ? $"{outcome.Detail} (also resolves to {string.Join(' ', dns.Addresses.Skip(1).Take(3))})"
-            : outcome.Detail;
-        return new ProbeResult(target, family, endpoint?.ToString(), outcome.Pass, outcome.Reason, detail,
+        return new ProbeResult(target, family, endpoint?.ToString(), outcome.Pass, outcome.Reason, outcome.Detail,
             Math.Round(ms, 1), Weigh(target, family), env.Time.GetUtcNow())
         { Issuer = outcome.Issuer };
     }
