@@ -14,10 +14,10 @@ public static class Verbs
         RunCommand.Verb,
         CheckCommand.Verb,
         ProfilesCommand.Verb,
+        AllowlistCommand.Verb,
         LedsCommand.Verb,
         EchoServerCommand.Verb,
         Reporting.Mqtt.MqttTestCommand.Verb,
-        AllowlistCommand.Verb,
     ];
 
     public static string Version =>
