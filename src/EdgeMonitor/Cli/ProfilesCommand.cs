@@ -29,7 +29,7 @@ public static class ProfilesCommand
             Console.Out.WriteLine($"{p.Name}: {p.Description}");
             foreach (var t in p.Targets)
             {
-                string transport = (ProbeKinds.Find(t.Kind)?.Transport ?? Transport.Tcp).ToName();
+                string transport = ProbeKinds.TransportOf(t.Kind).ToName();
                 Console.Out.WriteLine($"  {t.Group,-11} {t.Id,-36} {t.Kind,-7} {t.Host}:{t.Port}/{transport} {t.Requirement.ToName()} {t.Role.ToName()}");
             }
             Console.Out.WriteLine();

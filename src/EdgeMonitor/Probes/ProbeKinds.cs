@@ -26,4 +26,7 @@ public static class ProbeKinds
     }
 
     public static string Names => string.Join(", ", All.Select(p => p.Kind));
+
+    /// <summary>The transport a kind speaks (every configured kind is registered: validation sees to it).</summary>
+    public static Transport TransportOf(string kind) => Find(kind)?.Transport ?? Transport.Tcp;
 }

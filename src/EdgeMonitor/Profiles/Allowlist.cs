@@ -52,10 +52,6 @@ public sealed class AllowlistOptions
 /// </summary>
 public static class Allowlist
 {
-    /// <summary>Kinds not (yet) in the probe table still have a known transport.</summary>
-    public static Transport TransportOf(string kind) =>
-        ProbeKinds.Find(kind)?.Transport ?? (kind is "ntp" or "dns" ? Transport.Udp : Transport.Tcp);
-
     /// <summary>
     /// One rule per distinct (host, port, transport, allow/reject), in target order, rejects first.
     /// A blocked target keeps the transport of the built-in target it overrides. A target the
@@ -68,7 +64,7 @@ public static class Allowlist
         foreach (Target t in targets)
         {
             bool reject = t.Requirement == Requirement.Blocked;
-            Transport transport = reject ? BuiltInTransport(t) ?? Transport.Tcp : TransportOf(t.Kind);
+            Transport transport = reject ? BuiltInTransport(t) ?? Transport.Tcp : ProbeKinds.TransportOf(t.Kind);
             string host = t.Host.Trim().ToLowerInvariant();
             int port = t.Port;
             string note = t.Note;
@@ -99,7 +95,7 @@ public static class Allowlist
     }
 
     private static Transport? BuiltInTransport(Target t) =>
-        BuiltInProfiles.Find(t.Profile)?.Targets.FirstOrDefault(b => b.Id == t.Id) is { } b ? TransportOf(b.Kind) : null;
+        BuiltInProfiles.Find(t.Profile)?.Targets.FirstOrDefault(b => b.Id == t.Id) is { } b ? ProbeKinds.TransportOf(b.Kind) : null;
 
     /// <summary>A name a firewall file can carry verbatim: LDH labels (and '_', which vendor names use). Anything else is skipped.</summary>
     public static bool IsSafeHost(string host)

@@ -102,7 +102,7 @@ public static class StatusJson
                     w.WriteString("kind", t.Kind);
                     w.WriteString("host", t.Host);
                     w.WriteNumber("port", t.Port);
-                    w.WriteString("transport", (ProbeKinds.Find(t.Kind)?.Transport ?? Transport.Tcp).ToName());
+                    w.WriteString("transport", ProbeKinds.TransportOf(t.Kind).ToName());
                     w.WriteString("requirement", t.Requirement.ToName());
                     w.WriteString("role", t.Role.ToName());
                     w.WriteString("group", t.Group);

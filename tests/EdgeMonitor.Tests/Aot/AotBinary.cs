@@ -71,22 +71,9 @@ public sealed class AotBinary : IDisposable
     public (int Exit, string Stdout, string Stderr) Run(IEnumerable<string> args, string[]? wrapIn = null, TimeSpan? within = null)
     {
         string[] command = [.. wrapIn ?? [], Path, .. args];
-        var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in command[1..])
-            psi.ArgumentList.Add(a);
         // The native binary must need no .NET install: hide any the test host has.
-        psi.Environment.Remove("DOTNET_ROOT");
-        psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var outp = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit((int)(within ?? TimeSpan.FromSeconds(120)).TotalMilliseconds))
-        {
-            p.Kill(true);
-            throw new TimeoutException($"edgemonitor {string.Join(' ', args)} did not finish:\n{outp.Result}\n{err.Result}");
-        }
-        p.WaitForExit();
-        return (p.ExitCode, outp.Result, err.Result);
+        return Sh.Capture(command[0], command[1..], within ?? TimeSpan.FromSeconds(120),
+            [new("DOTNET_ROOT", null), new("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")]);
     }
 
     public void Dispose()

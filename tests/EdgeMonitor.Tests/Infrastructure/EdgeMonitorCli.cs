@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace EdgeMonitor.Tests.Infrastructure;
 
 /// <summary>Runs the real edgemonitor program (the build next to the tests) as a separate process.</summary>
@@ -27,23 +25,6 @@ public static class EdgeMonitorCli
         string[]? wrapIn = null, IDictionary<string, string>? env = null)
     {
         var (file, a) = Command(args, wrapIn);
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string x in a)
-            psi.ArgumentList.Add(x);
-        if (env is not null)
-        {
-            foreach (var (k, v) in env)
-                psi.Environment[k] = v;
-        }
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var outp = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit((int)(within ?? TimeSpan.FromSeconds(60)).TotalMilliseconds))
-        {
-            p.Kill(true);
-            throw new TimeoutException($"edgemonitor {string.Join(' ', args)} did not finish:\n{outp.Result}\n{err.Result}");
-        }
-        p.WaitForExit();
-        return (p.ExitCode, outp.Result, err.Result);
+        return Sh.Capture(file, a, within ?? TimeSpan.FromSeconds(60), env?.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
     }
 }

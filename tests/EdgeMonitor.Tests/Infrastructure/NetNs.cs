@@ -64,6 +64,35 @@ public sealed class NetNs : IDisposable
 
 public static class Sh
 {
+    /// <summary>
+    /// Runs a command to completion within a bound and returns exit code, stdout and stderr
+    /// (killed and reported on overrun). <paramref name="env"/>: a null value removes the variable.
+    /// </summary>
+    public static (int Exit, string Stdout, string Stderr) Capture(string file, IEnumerable<string> args, TimeSpan within,
+        IEnumerable<KeyValuePair<string, string?>>? env = null)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? [])
+        {
+            if (v is null)
+                psi.Environment.Remove(k);
+            else
+                psi.Environment[k] = v;
+        }
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        var err = p.StandardError.ReadToEndAsync();
+        var outp = p.StandardOutput.ReadToEndAsync();
+        if (!p.WaitForExit((int)within.TotalMilliseconds))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"{file} {string.Join(' ', psi.ArgumentList)} did not finish:\n{outp.Result}\n{err.Result}");
+        }
+        p.WaitForExit();
+        return (p.ExitCode, outp.Result, err.Result);
+    }
+
     /// <summary>Runs a command to completion; throws with its output when it fails.</summary>
     public static string Run(string file, params string[] args)
     {
