@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""Soak benchmark (not a test): the daemon for a long time on faults that come and go.
+
+Started by scripts/soak.sh inside a network namespace of its own (only its loopback exists),
+so every server, every nftables rule and the daemon live there and nothing leaves the machine.
+
+Targets: TCP listeners, TLS and HTTP on nginx, DNS on dnsmasq, all on 127.0.0.1. Every
+--flip seconds each target takes one of four states at random: up, down (SYN answered with a
+reset: refused), drop (silently dropped) or reset (established connections reset). Every
+--broker-restart seconds mosquitto is killed and started again after --broker-down seconds.
+Every --sample seconds the daemon's VmRSS, RssAnon, thread count and open fds go to a CSV.
+At the end: slopes after --settle seconds (least squares, kB/min), min/max of threads and fds,
+and an SVG curve.
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+procs = []
+
+
+def log(msg):
+    print(f"soak: {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(cmd, **kw):
+    p = subprocess.Popen(cmd, stdout=kw.pop("stdout", subprocess.DEVNULL), stderr=kw.pop("stderr", subprocess.DEVNULL),
+                         start_new_session=True, **kw)
+    procs.append(p)
+    return p
+
+
+def stop(p, sig=signal.SIGTERM):
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def tcp_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until(pred, what, within=20.0):
+    deadline = time.time() + within
+    while time.time() < deadline:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"soak: timed out waiting for {what}")
+
+
+def sample(pid):
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "RssAnon", "Threads"):
+                out[k] = int(v.split()[0])
+    out["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
+    return out
+
+
+def nft(script):
+    subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True)
+
+
+def slope_kb_per_min(ts, ys):
+    n = len(ts)
+    if n < 2:
+        return 0.0
+    mt, my = sum(ts) / n, sum(ys) / n
+    var = sum((t - mt) ** 2 for t in ts)
+    return 0.0 if var == 0 else sum((t - mt) * (y - my) for t, y in zip(ts, ys)) / var * 60
+
+
+def svg(rows, path):
+    """RSS and RssAnon (MB) over minutes, one polyline each; threads on the right axis."""
+    w, h, pad = 720, 300, 40
+    t_max = max(r["t"] for r in rows) or 1
+    mb_max = max(r["VmRSS"] for r in rows) / 1024 * 1.15
+    th_max = max(r["Threads"] for r in rows) * 1.3
+
+    def pts(key, scale):
+        return " ".join(f"{pad + r['t'] / t_max * (w - 2 * pad):.1f},{h - pad - r[key] / scale * (h - 2 * pad):.1f}"
+                        for r in rows)
+    grid = "".join(f'<line x1="{pad}" x2="{w - pad}" y1="{h - pad - i / 4 * (h - 2 * pad):.0f}" y2="{h - pad - i / 4 * (h - 2 * pad):.0f}" stroke="#ddd"/>'
+                   f'<text x="4" y="{h - pad - i / 4 * (h - 2 * pad) + 4:.0f}" font-size="10">{mb_max * i / 4:.0f} MB</text>'
+                   for i in range(5))
+    mins = "".join(f'<text x="{pad + m * 60 / t_max * (w - 2 * pad):.0f}" y="{h - 22}" font-size="10">{m}</text>'
+                   for m in range(0, int(t_max / 60) + 1, max(1, int(t_max / 60 / 12))))
+    with open(path, "w") as f:
+        f.write(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif">'
+                f'<rect width="{w}" height="{h}" fill="white"/>{grid}{mins}'
+                f'<text x="{w / 2 - 20}" y="{h - 6}" font-size="11">minutes</text>'
+                f'<polyline fill="none" stroke="#c0392b" stroke-width="1.5" points="{pts("VmRSS", mb_max * 1024)}"/>'
+                f'<polyline fill="none" stroke="#2471a3" stroke-width="1.5" points="{pts("RssAnon", mb_max * 1024)}"/>'
+                f'<polyline fill="none" stroke="#7d7d7d" stroke-width="1" stroke-dasharray="3,2" points="{pts("Threads", th_max)}"/>'
+                f'<text x="{pad + 8}" y="16" font-size="11" fill="#c0392b">VmRSS</text>'
+                f'<text x="{pad + 60}" y="16" font-size="11" fill="#2471a3">RssAnon</text>'
+                f'<text x="{pad + 125}" y="16" font-size="11" fill="#7d7d7d">threads (right scale, max {th_max / 1.3:.0f})</text>'
+                '</svg>\n')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--duration", type=int, default=3600, help="seconds")
+    ap.add_argument("--per-kind", type=int, default=6)
+    ap.add_argument("--interval", type=int, default=5, help="probe interval, seconds")
+    ap.add_argument("--flip", type=int, default=45, help="seconds between fault changes")
+    ap.add_argument("--broker-restart", type=int, default=300)
+    ap.add_argument("--broker-down", type=int, default=20)
+    ap.add_argument("--sample", type=int, default=10)
+    ap.add_argument("--settle", type=int, default=600, help="slopes are taken after this many seconds")
+    ap.add_argument("--out", default="artifacts/soak")
+    ap.add_argument("--env", action="append", default=[])
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    random.seed(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="edgemonitor-soak.")
+    os.chmod(tmp, 0o755)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return soak(a, tmp)
+    finally:
+        for p in reversed(procs):
+            stop(p)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def soak(a, tmp):
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    ca_key, ca_crt, key, csr, crt = (f"{tmp}/{n}" for n in ("ca.key", "ca.crt", "srv.key", "srv.csr", "srv.crt"))
+    q = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt,
+                    "-days", "3", "-subj", "/CN=EdgeMonitor soak CA"], **q)
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=soak.test"], **q)
+    with open(f"{tmp}/ext.cnf", "w") as f:
+        f.write("subjectAltName=DNS:soak.test,IP:127.0.0.1\n")
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
+                    "-out", crt, "-days", "3", "-extfile", f"{tmp}/ext.cnf"], **q)
+
+    n = a.per_kind
+    tcp_ports = [free_port() for _ in range(n)]
+    tls_ports = [free_port() for _ in range(n)]
+    http_ports = [free_port() for _ in range(n)]
+    dns_port = free_port()
+    mqtt_port = free_port()
+    os.makedirs(f"{tmp}/nginx", exist_ok=True)
+    servers = "".join(f"server {{ listen 127.0.0.1:{p} ssl; ssl_certificate {crt}; ssl_certificate_key {key}; "
+                      f"location / {{ return 200 \"ok\\n\"; }} }}\n" for p in tls_ports)
+    servers += "".join(f"server {{ listen 127.0.0.1:{p}; location / {{ return 200 \"ok\\n\"; }} }}\n" for p in http_ports)
+    with open(f"{tmp}/nginx.conf", "w") as f:
+        f.write(f"worker_processes 1; pid {tmp}/nginx.pid; error_log {tmp}/nginx/error.log;\n"
+                f"events {{ worker_connections 1024; }}\n"
+                f"http {{ access_log off; client_body_temp_path {tmp}/nginx/b; proxy_temp_path {tmp}/nginx/p;\n"
+                f"fastcgi_temp_path {tmp}/nginx/f; uwsgi_temp_path {tmp}/nginx/u; scgi_temp_path {tmp}/nginx/s;\n{servers}}}\n")
+    start(["nginx", "-c", f"{tmp}/nginx.conf", "-p", f"{tmp}/nginx", "-g", "daemon off;"])
+    start(["dnsmasq", "-k", "--conf-file=/dev/null", f"--port={dns_port}", "--listen-address=127.0.0.1", "--bind-interfaces",
+           "--no-resolv", "--no-hosts", "--address=/soak.test/127.0.0.1", f"--pid-file={tmp}/dnsmasq.pid"])
+    start([sys.executable, "-c", f"""
+import socket, selectors
+sel = selectors.DefaultSelector()
+for p in {tcp_ports}:
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", p)); s.listen(256); sel.register(s, selectors.EVENT_READ)
+while True:
+    for k, _ in sel.select():
+        c, _ = k.fileobj.accept(); c.close()
+"""])
+    with open(f"{tmp}/mosquitto.conf", "w") as f:
+        f.write(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+
+    def broker():
+        return start(["mosquitto", "-c", f"{tmp}/mosquitto.conf"])
+    mq = broker()
+    for p in tcp_ports + tls_ports + http_ports + [mqtt_port]:
+        wait_until(lambda: tcp_open(p), f"listener on {p}")
+
+    # Faults: one nftables table, a set per fault; a port's state is which set holds it.
+    nft(f"""table inet soak {{
+  set f_down {{ type inet_service; }}
+  set f_drop {{ type inet_service; }}
+  set f_reset {{ type inet_service; }}
+  chain input {{ type filter hook input priority 0; policy accept;
+    tcp dport @f_down tcp flags syn reject with tcp reset
+    tcp dport @f_drop drop
+    udp dport @f_drop drop
+    tcp dport @f_reset ct state established reject with tcp reset
+  }}
+}}""")
+
+    targets = ([{"id": f"tcp{i}", "kind": "tcp", "host": "127.0.0.1", "port": p} for i, p in enumerate(tcp_ports)]
+               + [{"id": f"tls{i}", "kind": "tls", "host": "soak.test", "port": p} for i, p in enumerate(tls_ports)]
+               + [{"id": f"http{i}", "kind": "http", "host": "soak.test", "port": p} for i, p in enumerate(http_ports)]
+               + [{"id": f"dns{i}", "kind": "dns", "host": f"n{i}.soak.test", "port": 53} for i in range(n)])
+    # dns targets all ask the one resolver (dns.server): a fault on its port hits them together.
+    amap = {f"soak.test:{p}": f"127.0.0.1:{p}" for p in tls_ports + http_ports}
+    conf = {"site": "soak", "node": "soak", "targets": targets, "profiles": [],
+            "probe": {"timeoutMs": 3000, "ipv6": "off", "concurrency": 16},
+            "dns": {"server": f"127.0.0.1:{dns_port}"}, "tls": {"extraCaFile": ca_crt}, "addressMap": amap,
+            "monitor": {"intervalSeconds": a.interval, "jitter": 0.1},
+            "mqtt": {"enabled": True, "host": "127.0.0.1", "port": mqtt_port, "keepAliveSeconds": 10}}
+    with open(f"{tmp}/edgemonitor.json", "w") as f:
+        json.dump(conf, f, indent=1)
+    env = dict(os.environ)
+    for kv in a.env:
+        k, _, v = kv.partition("=")
+        env[k] = v
+    em_log = open(f"{a.out}/daemon.log", "w")
+    em = start([a.binary, "run", "--config", f"{tmp}/edgemonitor.json", "--state-dir", f"{tmp}/state"],
+               env=env, stdout=em_log, stderr=subprocess.STDOUT)
+
+    flippable = [("tcp", p) for p in tcp_ports + tls_ports + http_ports] + [("dns", dns_port)]
+    state = {p: "up" for _, p in flippable}
+    rows = []
+    t0 = time.monotonic()
+    next_flip = t0 + a.flip
+    next_broker = t0 + a.broker_restart
+    broker_back = None
+    flips = restarts = 0
+    csv = open(f"{a.out}/soak.csv", "w")
+    csv.write("seconds,rss_kb,rss_anon_kb,threads,fds,faulty_targets,broker_up\n")
+    while (now := time.monotonic()) - t0 < a.duration:
+        if em.poll() is not None:
+            raise SystemExit(f"soak: the daemon exited {em.returncode} after {now - t0:.0f} s; see {a.out}/daemon.log")
+        if now >= next_flip:
+            for _, p in flippable:
+                new = random.choice(["up", "up", "down", "drop", "reset"])
+                if new != state[p]:
+                    if state[p] != "up":
+                        subprocess.run(["nft", "delete", "element", "inet", "soak", "f_" + state[p], f"{{ {p} }}"], check=True)
+                    if new != "up":
+                        subprocess.run(["nft", "add", "element", "inet", "soak", "f_" + new, f"{{ {p} }}"], check=True)
+                    state[p] = new
+            flips += 1
+            next_flip += a.flip
+        if now >= next_broker and broker_back is None:
+            stop(mq, signal.SIGKILL)
+            broker_back = now + a.broker_down
+            restarts += 1
+            next_broker += a.broker_restart
+        if broker_back is not None and now >= broker_back:
+            mq = broker()
+            broker_back = None
+        s = sample(em.pid)
+        s["t"] = now - t0
+        rows.append(s)
+        faulty = sum(1 for v in state.values() if v != "up")
+        csv.write(f"{s['t']:.0f},{s['VmRSS']},{s['RssAnon']},{s['Threads']},{s['fds']},{faulty},{int(broker_back is None)}\n")
+        csv.flush()
+        time.sleep(a.sample)
+
+    late = [r for r in rows if r["t"] >= a.settle] or rows
+    res = {
+        "duration_s": int(rows[-1]["t"]), "samples": len(rows), "fault_flips": flips, "broker_restarts": restarts,
+        "rss_mb_first": rows[0]["VmRSS"] / 1024, "rss_mb_last": rows[-1]["VmRSS"] / 1024,
+        "rss_mb_max": max(r["VmRSS"] for r in rows) / 1024,
+        "rss_anon_mb_last": rows[-1]["RssAnon"] / 1024,
+        "rss_slope_kb_per_min_after_settle": slope_kb_per_min([r["t"] for r in late], [r["VmRSS"] for r in late]),
+        "anon_slope_kb_per_min_after_settle": slope_kb_per_min([r["t"] for r in late], [r["RssAnon"] for r in late]),
+        "threads_min_max_after_settle": [min(r["Threads"] for r in late), max(r["Threads"] for r in late)],
+        "fds_min_max_after_settle": [min(r["fds"] for r in late), max(r["fds"] for r in late)],
+    }
+    svg(rows, f"{a.out}/soak.svg")
+    with open(f"{a.out}/soak.json", "w") as f:
+        json.dump(res, f, indent=1)
+    print(json.dumps(res, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
