@@ -18,71 +18,13 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-procs = []
-
-
-def log(msg):
-    print(f"soak: {msg}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(cmd, **kw):
-    p = subprocess.Popen(cmd, stdout=kw.pop("stdout", subprocess.DEVNULL), stderr=kw.pop("stderr", subprocess.DEVNULL),
-                         start_new_session=True, **kw)
-    procs.append(p)
-    return p
-
-
-def stop(p, sig=signal.SIGTERM):
-    if p.poll() is None:
-        try:
-            os.killpg(p.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            p.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-
-
-def tcp_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def wait_until(pred, what, within=20.0):
-    deadline = time.time() + within
-    while time.time() < deadline:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise SystemExit(f"soak: timed out waiting for {what}")
-
-
-def sample(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            if k in ("VmRSS", "RssAnon", "Threads"):
-                out[k] = int(v.split()[0])
-    out["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
-    return out
+from common import (free_port, make_ca, proc_status, start, start_dnsmasq, start_nginx, start_tcp_listeners, stop,
+                    tcp_open, teardown, wait_until)
 
 
 def nft(script):
@@ -149,59 +91,29 @@ def main():
     try:
         return soak(a, tmp)
     finally:
-        for p in reversed(procs):
-            stop(p)
+        teardown()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def soak(a, tmp):
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    ca_key, ca_crt, key, csr, crt = (f"{tmp}/{n}" for n in ("ca.key", "ca.crt", "srv.key", "srv.csr", "srv.crt"))
-    q = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt,
-                    "-days", "3", "-subj", "/CN=EdgeMonitor soak CA"], **q)
-    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=soak.test"], **q)
-    with open(f"{tmp}/ext.cnf", "w") as f:
-        f.write("subjectAltName=DNS:soak.test,IP:127.0.0.1\n")
-    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
-                    "-out", crt, "-days", "3", "-extfile", f"{tmp}/ext.cnf"], **q)
-
+    ca_crt, crt, key = make_ca(tmp, "soak.test")
     n = a.per_kind
     tcp_ports = [free_port() for _ in range(n)]
     tls_ports = [free_port() for _ in range(n)]
     http_ports = [free_port() for _ in range(n)]
     dns_port = free_port()
     mqtt_port = free_port()
-    os.makedirs(f"{tmp}/nginx", exist_ok=True)
-    servers = "".join(f"server {{ listen 127.0.0.1:{p} ssl; ssl_certificate {crt}; ssl_certificate_key {key}; "
-                      f"location / {{ return 200 \"ok\\n\"; }} }}\n" for p in tls_ports)
-    servers += "".join(f"server {{ listen 127.0.0.1:{p}; location / {{ return 200 \"ok\\n\"; }} }}\n" for p in http_ports)
-    with open(f"{tmp}/nginx.conf", "w") as f:
-        f.write(f"worker_processes 1; pid {tmp}/nginx.pid; error_log {tmp}/nginx/error.log;\n"
-                f"events {{ worker_connections 1024; }}\n"
-                f"http {{ access_log off; client_body_temp_path {tmp}/nginx/b; proxy_temp_path {tmp}/nginx/p;\n"
-                f"fastcgi_temp_path {tmp}/nginx/f; uwsgi_temp_path {tmp}/nginx/u; scgi_temp_path {tmp}/nginx/s;\n{servers}}}\n")
-    start(["nginx", "-c", f"{tmp}/nginx.conf", "-p", f"{tmp}/nginx", "-g", "daemon off;"])
-    start(["dnsmasq", "-k", "--conf-file=/dev/null", f"--port={dns_port}", "--listen-address=127.0.0.1", "--bind-interfaces",
-           "--no-resolv", "--no-hosts", "--address=/soak.test/127.0.0.1", f"--pid-file={tmp}/dnsmasq.pid"])
-    start([sys.executable, "-c", f"""
-import socket, selectors
-sel = selectors.DefaultSelector()
-for p in {tcp_ports}:
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", p)); s.listen(256); sel.register(s, selectors.EVENT_READ)
-while True:
-    for k, _ in sel.select():
-        c, _ = k.fileobj.accept(); c.close()
-"""])
+    start_nginx(tmp, crt, key, tls_ports, http_ports)
+    start_dnsmasq(tmp, dns_port, "soak.test")
+    start_tcp_listeners(tcp_ports)
     with open(f"{tmp}/mosquitto.conf", "w") as f:
         f.write(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
 
     def broker():
         return start(["mosquitto", "-c", f"{tmp}/mosquitto.conf"])
     mq = broker()
-    for p in tcp_ports + tls_ports + http_ports + [mqtt_port]:
-        wait_until(lambda: tcp_open(p), f"listener on {p}")
+    wait_until(lambda: tcp_open(mqtt_port), "mosquitto")
 
     # Faults: one nftables table, a set per fault; a port's state is which set holds it.
     nft(f"""table inet soak {{
@@ -269,7 +181,7 @@ while True:
         if broker_back is not None and now >= broker_back:
             mq = broker()
             broker_back = None
-        s = sample(em.pid)
+        s = proc_status(em.pid)
         s["t"] = now - t0
         rows.append(s)
         faulty = sum(1 for v in state.values() if v != "up")
