@@ -5,7 +5,7 @@
 #
 #   scripts/bench.sh [--binary PATH] [--duration S] [--interval S] [--per-kind N] [--out FILE] [--env NAME=VALUE]...
 #
-# Defaults: the linux-x64 binary from ./publish.sh (published with --framework net9.0 when
+# Defaults: the net10.0 linux-x64 NativeAOT binary from ./publish.sh (published when
 # missing), 180 s under load, 9 targets of each kind every 5 s (36 probes per 5 s), the table
 # written to artifacts/bench/footprint.md. Needs root only to install the Debian packages.
 # Everything it starts is killed on exit (the Python driver's finally, and the trap here).
@@ -35,7 +35,7 @@ if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus-bla
   systemctl stop prometheus-blackbox-exporter || true
 fi
 if [ ! -x "$binary" ]; then
-  "$repo/publish.sh" --rid linux-x64 --framework net9.0 --out "$repo/artifacts/publish"
+  "$repo/publish.sh" --rid linux-x64 --out "$repo/artifacts/publish"
 fi
 
 PYTHONDONTWRITEBYTECODE=1 python3 "$repo/scripts/bench/bench.py" --binary "$binary" "${args[@]}" &

@@ -1,30 +1,49 @@
 #!/usr/bin/env bash
-# Installs the Debian packages EdgeMonitor's build, tests and lab need (idempotent).
-# Real servers for the tests: mosquitto, chronyd, nginx, dnsmasq, openssl; nftables and
-# iproute2 for namespaces; gcc and linux-libc-dev for the GPIO struct-layout check;
-# libmosquitto1 for MQTT at run time; openssh-server (a real sshd for the ssh probe) and
-# iptables (string-match SNI filtering in a namespace) for the probe tests; zlib1g-dev (with
-# gcc as linker) for the NativeAOT publish.
+# Installs the Debian packages EdgeMonitor needs (idempotent). Installs packages only: it never
+# stops, starts or reconfigures a service of this machine.
+#
+#   scripts/install-deps.sh --run    what running it needs (scripts/run.sh): TLS, CA certificates,
+#                                    iproute2 for `run.sh --isolated`, libmosquitto1 for MQTT
+#   scripts/install-deps.sh [--test] everything the build, the tests and the lab need (scripts/test.sh)
+#
+# The test set (on top of the run set): real servers for the tests (mosquitto, chronyd, nginx,
+# dnsmasq, openssl, openssh-server), nftables/iptables for namespaces, gcc and linux-libc-dev for
+# the GPIO struct-layout check, jq and perl for the firewall lab, lintian for the .deb checks;
+# the NativeAOT toolchain (clang, lld, zlib1g-dev) with the linux-arm64 cross link
+# (gcc-aarch64-linux-gnu, libc6-dev-arm64-cross), qemu-user to run the arm64 binary, and the arm64
+# shared libraries that binary loads at run time, through Debian multiarch (dpkg
+# --add-architecture arm64): `qemu-aarch64 -L / edgemonitor` then finds them where a Pi has them.
 set -euo pipefail
-pkgs=(mosquitto mosquitto-clients libmosquitto1 libmosquitto-dev chrony dnsmasq-base nginx-light
-      nftables iproute2 linux-libc-dev gcc libc6-dev openssl procps ca-certificates
-      openssh-server iptables zlib1g-dev)
-pkgs+=(jq perl) # the firewall lab (scripts/lab)
+what=test
+case "${1:-}" in
+  --run) what=run ;;
+  --test|"") ;;
+  *) echo "install-deps.sh: unknown argument '$1' (--run or --test)" >&2; exit 64 ;;
+esac
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+# libmosquitto1 (and :arm64 below): only until MQTT no longer goes through libmosquitto (the
+# MQTTnet change); then drop both.
+pkgs=(libssl3 ca-certificates iproute2 libmosquitto1)
+if [ $what = test ]; then
+  pkgs+=(mosquitto mosquitto-clients libmosquitto-dev chrony dnsmasq-base nginx-light
+         nftables linux-libc-dev gcc libc6-dev openssl procps openssh-server iptables zlib1g-dev
+         jq perl lintian file binutils)
+  pkgs+=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+  pkgs+=(libc6:arm64 libssl3:arm64 libmosquitto1:arm64)
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "install-deps: dpkg --add-architecture arm64 (the arm64 binary's run-time libraries)"
+    "${sudo_cmd[@]}" dpkg --add-architecture arm64
+  fi
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   echo "install-deps: installing ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The distribution's services are not what the tests use: the tests start their own
-# instances on loopback. Stop the packaged daemons so they hold no ports.
-for svc in mosquitto chrony nginx; do
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
-    systemctl stop "$svc" || true
-  fi
-done

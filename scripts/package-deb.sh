@@ -8,9 +8,14 @@
 #                  Default: artifacts/publish/linux-x64/edgemonitor.
 #   --out DIR      default: artifacts/packages
 #
-# The package: /usr/bin/edgemonitor; the unit (systemd/edgemonitor.service); the system user
-# (sysusers.d, adduser where systemd-sysusers is missing); /etc/edgemonitor/edgemonitor.json as a
-# conffile; the unit enabled and started on install (not in a chroot: no /run/systemd/system).
+# The package: /usr/bin/edgemonitor; the unit (systemd/edgemonitor.service); the system user and
+# the gpio group the unit asks for (sysusers.d; addgroup/adduser where systemd-sysusers is
+# missing); the tmpfiles.d rule that gives gpio the LED and GPIO files; README.md and the man
+# page (the unit's Documentation= and the conffile point at them); /etc/edgemonitor/edgemonitor.json
+# as a conffile; the unit enabled and started on install (not in a chroot: no /run/systemd/system).
+# Depends: libssl3 (TLS probes load it at run time), ca-certificates (the trust store).
+# Recommends: libmosquitto1, loaded only when MQTT is on (without it MQTT is off with an error
+# saying so); drop it once MQTT no longer goes through libmosquitto.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=packaging/common.sh
@@ -24,7 +29,7 @@ while [ $# -gt 0 ]; do
     --binary) binary="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-lintian) lint=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "package-deb.sh: unknown argument '$1'" >&2; exit 64 ;;
   esac
 done
@@ -51,11 +56,13 @@ chmod 0755 "$root"
 install -D -m 0755 "$binary" "$root/usr/bin/edgemonitor"
 unit_text /usr/bin/edgemonitor | install -D -m 0644 /dev/stdin "$root/lib/systemd/system/edgemonitor.service"
 sysusers_text | install -D -m 0644 /dev/stdin "$root/usr/lib/sysusers.d/edgemonitor.conf"
+tmpfiles_text | install -D -m 0644 /dev/stdin "$root/usr/lib/tmpfiles.d/edgemonitor.conf"
 config_text | install -D -m 0644 /dev/stdin "$root/etc/edgemonitor/edgemonitor.json"
 
 gzip -9n <"$repo/scripts/packaging/edgemonitor.1" | install -D -m 0644 /dev/stdin "$root/usr/share/man/man1/edgemonitor.1.gz"
-doc="$root/usr/share/doc/edgemonitor"
+doc="$root$doc_dir"
 install -d "$doc"
+install -m 0644 "$repo/README.md" "$doc/README.md"
 cat >"$doc/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: edgemonitor
@@ -83,7 +90,7 @@ chmod 0644 "$doc"/*
 
 install -d "$root/DEBIAN"
 for s in postinst prerm postrm; do
-  sed -e "s/@USER@/$user/g" -e "s#@SYSUSERS@#edgemonitor.conf#g" "$repo/scripts/packaging/debian/$s" >"$root/DEBIAN/$s"
+  sed -e "s/@USER@/$user/g" -e "s#@CONF@#edgemonitor.conf#g" "$repo/scripts/packaging/debian/$s" >"$root/DEBIAN/$s"
   chmod 0755 "$root/DEBIAN/$s"
 done
 echo /etc/edgemonitor/edgemonitor.json >"$root/DEBIAN/conffiles"
@@ -95,7 +102,8 @@ Version: $debver
 Architecture: $arch
 Maintainer: EdgeMonitor maintainers <maintainers@example.org>
 Installed-Size: $installed_kb
-Depends: libc6 (>= 2.34), libssl3 | libssl1.1, libmosquitto1, adduser
+Depends: libc6 (>= 2.34), libssl3 | libssl3t64, ca-certificates, adduser
+Recommends: libmosquitto1
 Section: net
 Priority: optional
 Description: site firewall checks for cloud-managed network devices

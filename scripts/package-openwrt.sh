@@ -53,7 +53,9 @@ umask 022
 data="$work/data" ctl="$work/control"
 install -D -m 0755 "$binary" "$data/usr/bin/edgemonitor"
 install -D -m 0755 "$(init_file)" "$data/etc/init.d/edgemonitor"
-config_text | sed 's#systemctl reload edgemonitor#/etc/init.d/edgemonitor reload#' \
+# No /usr/share/doc on the device: the config points at the README of the source.
+config_text | sed -e 's#systemctl reload edgemonitor#/etc/init.d/edgemonitor reload#' \
+    -e "s#$doc_dir/README.md (\"Configuration\"), man edgemonitor#README.md (\"Configuration\") of the EdgeMonitor source#" \
   | install -D -m 0644 /dev/stdin "$data/etc/edgemonitor/edgemonitor.json"
 
 install -d "$ctl"

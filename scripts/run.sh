@@ -14,8 +14,9 @@ if [ "${1:-}" = "--isolated" ]; then isolated=1; shift; fi
 if [ "$1" = "run" ] && [[ " $* " != *" --state-dir "* ]]; then
   set -- "$@" --state-dir "${STATE_DIRECTORY:-$PWD/.edgemonitor-state}"
 fi
-scripts/install-deps.sh
-dotnet build src/EdgeMonitor -f net10.0 -c Release --verbosity quiet -warnaserror >/dev/null
+# Only what running needs; the machine's own services (time sync, a broker) are left alone.
+scripts/install-deps.sh --run
+dotnet build src/EdgeMonitor -c Release --verbosity quiet -warnaserror >/dev/null
 bin=(dotnet "src/EdgeMonitor/bin/Release/net10.0/edgemonitor.dll")
 if [ $isolated -eq 1 ]; then
   ns="edgemonitor-try-$$"

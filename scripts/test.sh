@@ -4,7 +4,15 @@
 # (root needed for namespaces and nftables; tests that need root skip themselves without it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
+# Test context only: the tests start their own mosquitto, chronyd and nginx on loopback and in
+# namespaces; the distribution's instances (started by their packages) must not hold the ports.
+# scripts/run.sh never does this.
+for svc in mosquitto chrony nginx; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+  fi
+done
 dotnet restore EdgeMonitor.sln --verbosity quiet
 dotnet build EdgeMonitor.sln --no-restore --verbosity quiet -warnaserror
 log=$(mktemp)

@@ -21,10 +21,19 @@ unit_user() {
   echo "${u:-edgemonitor}"
 }
 
-# sysusers.d entry for that user (home = the state directory).
+# sysusers.d entries: the service user and the gpio group its unit asks for
+# (systemd/edgemonitor.sysusers), or, without that file, the user alone.
 sysusers_text() {
+  local src="$repo/systemd/edgemonitor.sysusers"
+  if [ -f "$src" ]; then cat "$src"; return; fi
   printf 'u %s - "EdgeMonitor daemon" /var/lib/edgemonitor /usr/sbin/nologin\n' "$(unit_user)"
 }
+
+# tmpfiles.d rules: the gpio group may drive LED-class LEDs and GPIO lines (systemd/edgemonitor.tmpfiles).
+tmpfiles_text() { cat "$repo/systemd/edgemonitor.tmpfiles"; }
+
+# Where the packages put the README; the unit's Documentation= and the conffile point at it.
+doc_dir=/usr/share/doc/edgemonitor
 
 # The procd init script for OpenWrt: the daemon's own or the fallback.
 init_file() {
@@ -40,7 +49,7 @@ init_file() {
 # profile), so an installed box checks what `edgemonitor check` checks until it is edited.
 config_text() {
   printf '// EdgeMonitor configuration. Reload: systemctl reload edgemonitor (SIGHUP).\n'
-  printf '// Every key and its default: README.md, "Configuration".\n'
+  printf '// Every key and its default: %s/README.md ("Configuration"), man edgemonitor.\n' "$doc_dir"
   grep -v '^// The embedded default\|^// A box with its own file' "$repo/src/EdgeMonitor/Configuration/default-config.json"
 }
 
