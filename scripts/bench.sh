@@ -3,11 +3,12 @@
 # prometheus-blackbox-exporter side by side, probing the same loopback targets (TCP, TLS, HTTP,
 # DNS on nginx, dnsmasq and a TCP listener, all on 127.0.0.1) at the same rate for a bounded time.
 #
-#   scripts/bench.sh [--binary PATH] [--duration S] [--interval S] [--per-kind N] [--out FILE] [--env NAME=VALUE]...
+#   scripts/bench.sh [--binary PATH] [--duration S] [--interval S] [--mix tcp=12,tls=12,http=6,dns=6] [--out FILE] [--env NAME=VALUE]...
 #
 # Defaults: the net10.0 linux-x64 NativeAOT binary from ./publish.sh (published when
-# missing), 180 s under load, 9 targets of each kind every 5 s (36 probes per 5 s), the table
-# written to artifacts/bench/footprint.md. Needs root only to install the Debian packages.
+# missing), 180 s under load, 36 probes every 5 s (a third TLS), the table written to
+# artifacts/bench/footprint.md and every sample to footprint.csv beside it. Needs root: the
+# Debian packages, and nftables counters that count each tool's probes at its own servers.
 # Everything it starts is killed on exit (the Python driver's finally, and the trap here).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
