@@ -138,7 +138,7 @@ public sealed class MqttTlsConfig
 }
 
 /// <summary>Which System.Device.Gpio driver runs the gpio indicators and the button.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<GpioDriverKind>))]
+[JsonConverter(typeof(NamesOnlyEnumConverter<GpioDriverKind>))]
 public enum GpioDriverKind
 {
     /// <summary>The kernel's GPIO character device, no native library (the default).</summary>
@@ -153,6 +153,10 @@ public enum GpioDriverKind
     /// <summary>System.Device.Gpio's RaspberryPi3Driver: registers through /dev/gpiomem, BCM numbers (Pi 3/4; not the Pi 5's RP1).</summary>
     [JsonStringEnumMemberName("raspberrypi")] RaspberryPi,
 }
+
+/// <summary>A config enum read by its documented names only: "1" is an error, not the second member.</summary>
+public sealed class NamesOnlyEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(namingPolicy: null, allowIntegerValues: false)
+    where TEnum : struct, Enum;
 
 public sealed class LedsConfig
 {

@@ -40,7 +40,8 @@ public sealed class PushButton : IDisposable
             int pin = pins.Pin(line);
             // Active-low: the button pulls the line to ground, so the pull-up holds it high at rest.
             _button = new GpioButton(pin,
-                doublePress: TimeSpan.FromSeconds(1),
+                // Double press is off; GpioButton still wants this at least 3 x debounce.
+                doublePress: TimeSpan.FromMilliseconds(Math.Max(1000, 3 * config.DebounceMs)),
                 holding: TimeSpan.FromMilliseconds(config.LongPressMs),
                 isPullUp: low || config.ActiveLow,
                 hasExternalResistor: false,
