@@ -43,7 +43,9 @@ public sealed class GpioPins : IDisposable
         }
         catch (Exception e) when (e is not IndicatorException)
         {
-            throw new IndicatorException($"GPIO driver {Name(kind)}: {e.Message}", e);
+            // libgpiod's "Exception while calling libgpiod" says why only in the inner exception.
+            string why = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+            throw new IndicatorException($"GPIO driver {Name(kind)}: {why}", e);
         }
     }
 
