@@ -112,7 +112,7 @@ public static class LedsCommand
         {
             try
             {
-                using ILedDriver d = IndicatorHost.CreateDriver(ic, leds.SysfsRoot, Console.Out, TimeProvider.System);
+                using ILedDriver d = IndicatorHost.CreateDriver(ic, leds, Console.Out, TimeProvider.System);
                 d.Show(Look.Dark, ic.Source, LightState.Off);
                 d.Release(keepShown: true);
                 Console.Out.WriteLine($"{d.Describe}: off");

@@ -137,9 +137,33 @@ public sealed class MqttTlsConfig
     public bool Verify { get; set; } = true;
 }
 
+/// <summary>Which System.Device.Gpio driver runs the gpio indicators and the button.</summary>
+[JsonConverter(typeof(NamesOnlyEnumConverter<GpioDriverKind>))]
+public enum GpioDriverKind
+{
+    /// <summary>The kernel's GPIO character device, no native library (the default).</summary>
+    [JsonStringEnumMemberName("chardev")] CharacterDevice,
+
+    /// <summary>System.Device.Gpio's LibGpiodDriver: libgpiod 1.x (libgpiod.so.2) must be installed.</summary>
+    [JsonStringEnumMemberName("libgpiod")] Libgpiod,
+
+    /// <summary>System.Device.Gpio's LibGpiodV2Driver: libgpiod 2.x (libgpiod.so.3).</summary>
+    [JsonStringEnumMemberName("libgpiod2")] Libgpiod2,
+
+    /// <summary>System.Device.Gpio's RaspberryPi3Driver: registers through /dev/gpiomem, BCM numbers (Pi 3/4; not the Pi 5's RP1).</summary>
+    [JsonStringEnumMemberName("raspberrypi")] RaspberryPi,
+}
+
+/// <summary>A config enum read by its documented names only: "1" is an error, not the second member.</summary>
+public sealed class NamesOnlyEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(namingPolicy: null, allowIntegerValues: false)
+    where TEnum : struct, Enum;
+
 public sealed class LedsConfig
 {
     public string SysfsRoot { get; set; } = "/sys";
+
+    /// <summary>chardev | libgpiod | libgpiod2 | raspberrypi</summary>
+    public GpioDriverKind GpioDriver { get; set; } = GpioDriverKind.CharacterDevice;
     public List<IndicatorConfig> Indicators { get; set; } = [];
     public ButtonConfig? Button { get; set; }
 

@@ -1,24 +1,26 @@
 using System.Globalization;
 using EdgeMonitor.Indicators.Interop;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeMonitor.Indicators;
 
 /// <summary>
 /// A GPIO chip through the character device uAPI v2 (&lt;linux/gpio.h&gt;): chip info, line
-/// names to offsets, line requests. No libgpiod: a handful of ioctls.
+/// names to offsets, line requests. No libgpiod: a handful of ioctls. The GpioController face
+/// of it is <see cref="CharacterDeviceDriver"/>.
 /// </summary>
 public sealed unsafe class GpioChip : IDisposable
 {
     public const string Consumer = "edgemonitor";
 
-    private int _fd;
+    private readonly SafeFileHandle _fd;
 
     public string Path { get; }
     public string Name { get; }
     public string Label { get; }
     public int Lines { get; }
 
-    private GpioChip(string path, int fd, string name, string label, int lines)
+    private GpioChip(string path, SafeFileHandle fd, string name, string label, int lines)
     {
         Path = path;
         _fd = fd;
@@ -64,14 +66,14 @@ public sealed unsafe class GpioChip : IDisposable
 
     private static GpioChip OpenPath(string path)
     {
-        int fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CLOEXEC);
-        if (fd < 0)
+        SafeFileHandle fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CLOEXEC);
+        if (fd.IsInvalid)
             throw new IndicatorException($"cannot open GPIO chip {path}: {Libc.LastError()}");
         GpioChipInfo info;
         if (Libc.Ioctl(fd, Gpio.GetChipInfoIoctl, &info) < 0)
         {
             string err = Libc.LastError();
-            Libc.Close(fd);
+            fd.Dispose();
             throw new IndicatorException($"{path} is not a GPIO chip (GPIO_GET_CHIPINFO_IOCTL: {err})");
         }
         return new GpioChip(path, fd, Gpio.CString(info.Name, Gpio.MaxNameSize), Gpio.CString(info.Label, Gpio.MaxNameSize), (int)info.Lines);
@@ -109,9 +111,11 @@ public sealed unsafe class GpioChip : IDisposable
     /// <summary>
     /// Requests lines in one GPIO_V2_GET_LINE_IOCTL. Every line gets <paramref name="flags"/>;
     /// lines whose request index is in <paramref name="activeLowMask"/> are active-low too
-    /// (a FLAGS attribute); outputs start inactive (an OUTPUT_VALUES attribute).
+    /// (a FLAGS attribute); outputs start at <paramref name="outputBits"/> (an OUTPUT_VALUES
+    /// attribute); inputs with edge flags get the kernel's debounce when <paramref name="debounceUs"/> is set.
     /// </summary>
-    internal GpioLines Request(IReadOnlyList<uint> offsets, GpioV2LineFlag flags, ulong activeLowMask, uint eventBufferSize = 0)
+    internal GpioLines Request(IReadOnlyList<uint> offsets, GpioV2LineFlag flags, ulong activeLowMask, uint eventBufferSize = 0,
+        ulong outputBits = 0, uint debounceUs = 0)
     {
         if (offsets.Count is 0 or > Gpio.LinesMax)
             throw new ArgumentOutOfRangeException(nameof(offsets));
@@ -136,7 +140,14 @@ public sealed unsafe class GpioChip : IDisposable
         if (flags.HasFlag(GpioV2LineFlag.Output))
         {
             req.Config.Attrs[(int)n].Attr.Id = (uint)GpioV2LineAttrId.OutputValues;
-            req.Config.Attrs[(int)n].Attr.Values = 0;
+            req.Config.Attrs[(int)n].Attr.Values = outputBits & all;
+            req.Config.Attrs[(int)n].Mask = all;
+            n++;
+        }
+        if (debounceUs > 0 && flags.HasFlag(GpioV2LineFlag.Input))
+        {
+            req.Config.Attrs[(int)n].Attr.Id = (uint)GpioV2LineAttrId.Debounce;
+            req.Config.Attrs[(int)n].Attr.DebouncePeriodUs = debounceUs;
             req.Config.Attrs[(int)n].Mask = all;
             n++;
         }
@@ -146,27 +157,24 @@ public sealed unsafe class GpioChip : IDisposable
             throw new IndicatorException(
                 $"{Path}: cannot request line(s) {string.Join(",", offsets)}: {Libc.LastError()} (in use? `gpioinfo` shows the consumer)");
         }
-        return new GpioLines(Path, req.Fd, offsets.Count);
+        return new GpioLines(Path, Libc.Own(req.Fd), offsets.Count);
     }
 
-    public void Dispose()
-    {
-        int fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd >= 0)
-            Libc.Close(fd);
-    }
+    public void Dispose() => _fd.Dispose();
 }
 
 /// <summary>Lines held by one request: values in, values out, edge events. Closing releases them.</summary>
 public sealed unsafe class GpioLines : IDisposable
 {
-    private int _fd;
+    private readonly SafeFileHandle _fd;
 
     public int Count { get; }
     public string Chip { get; }
-    internal int Fd => _fd;
 
-    internal GpioLines(string chip, int fd, int count)
+    /// <summary>The request's descriptor: poll(2) and read(2) it for edge events.</summary>
+    internal SafeFileHandle Handle => _fd;
+
+    internal GpioLines(string chip, SafeFileHandle fd, int count)
     {
         Chip = chip;
         _fd = fd;
@@ -189,10 +197,5 @@ public sealed unsafe class GpioLines : IDisposable
         return v.Bits & mask;
     }
 
-    public void Dispose()
-    {
-        int fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd >= 0)
-            Libc.Close(fd);
-    }
+    public void Dispose() => _fd.Dispose();
 }

@@ -1,18 +1,18 @@
-using EdgeMonitor.Indicators.Interop;
+using System.Device.Gpio;
+using EdgeMonitor.Configuration;
 
 namespace EdgeMonitor.Indicators;
 
 /// <summary>
-/// LEDs on GPIO lines, requested as outputs under the consumer "edgemonitor" in one request.
+/// LEDs on GPIO lines, opened as outputs through a GpioController (driver: leds.gpioDriver).
 /// Lines are numbers or names; a leading '!' (or the indicator's activeLow) makes a line
 /// active-low, so "on" always means lit. GPIO cannot blink by itself: the controller
 /// toggles blinking channels, and drives them to the stall look when the monitor stalls.
 /// </summary>
 public sealed class GpioLedDriver : ILedDriver
 {
-    private readonly GpioChip _chip;
-    private readonly GpioLines _lines;
-    private readonly LedChannels[] _channelOfIndex;
+    private readonly GpioPins _pins;
+    private readonly (LedChannels Channel, int Pin, bool ActiveLow)[] _leds;
     private LedChannels _shownOn;
     private Look _look = Look.Dark;
     private bool _released;
@@ -20,52 +20,55 @@ public sealed class GpioLedDriver : ILedDriver
     public string Describe { get; }
     public LedChannels Channels { get; }
 
-    public GpioLedDriver(string? chip, bool activeLow, string? green, string? amber, string? red)
+    public GpioLedDriver(GpioDriverKind kind, string? chip, bool activeLow, string? green, string? amber, string? red)
+        : this(GpioPins.Open(kind, chip), activeLow, green, amber, red)
     {
-        _chip = GpioChip.Open(chip);
+    }
+
+    /// <summary>On pins already opened (tests pass a controller on a fake driver); this driver owns them from here.</summary>
+    public GpioLedDriver(GpioPins pins, bool activeLow, string? green, string? amber, string? red)
+    {
+        _pins = pins;
         try
         {
-            var offsets = new List<uint>();
-            var channels = new List<LedChannels>();
-            ulong lowMask = 0;
+            var leds = new List<(LedChannels, int, bool)>();
             foreach (var (channel, spec) in new[] { (LedChannels.Green, green), (LedChannels.Amber, amber), (LedChannels.Red, red) })
             {
                 if (string.IsNullOrWhiteSpace(spec))
                     continue;
-                var (line, low) = ParseLine(spec);
-                if (low || activeLow)
-                    lowMask |= 1UL << offsets.Count;
-                offsets.Add(_chip.FindLine(line));
-                channels.Add(channel);
+                var (line, low) = GpioPins.ParseLine(spec);
+                leds.Add((channel, pins.Pin(line), low || activeLow));
                 Channels |= channel;
             }
-            if (offsets.Count == 0)
+            if (leds.Count == 0)
                 throw new IndicatorException("a gpio indicator needs at least one of green, amber, red");
-            if (offsets.Distinct().Count() != offsets.Count)
-                throw new IndicatorException($"{_chip.Path}: the same line is given for two colours");
-            _lines = _chip.Request(offsets, GpioV2LineFlag.Output, lowMask);
-            _channelOfIndex = [.. channels];
-            Describe = $"gpio {_chip.Path} {string.Join(",", offsets)}";
+            if (leds.DistinctBy(l => l.Item2).Count() != leds.Count)
+                throw new IndicatorException($"{pins.Describe}: the same line is given for two colours");
+            _leds = [.. leds];
+            // Each LED starts dark: the initial value is set with the mode, so there is no flash.
+            foreach (var (_, pin, low) in _leds)
+                pins.Controller.OpenPin(pin, PinMode.Output, Level(false, low));
+            Describe = $"gpio {pins.Describe} {string.Join(",", _leds.Select(l => l.Pin))}";
+        }
+        catch (Exception e) when (e is not IndicatorException)
+        {
+            pins.Dispose();
+            throw new IndicatorException($"{pins.Describe}: {e.Message}", e);
         }
         catch
         {
-            _chip.Dispose();
+            pins.Dispose();
             throw;
         }
     }
 
-    /// <summary>"17", "GPIO17", "!17" (active-low).</summary>
-    public static (string Line, bool ActiveLow) ParseLine(string spec)
-    {
-        spec = spec.Trim();
-        return spec.StartsWith('!') ? (spec[1..].Trim(), true) : (spec, false);
-    }
+    private static PinValue Level(bool lit, bool activeLow) => lit != activeLow ? PinValue.High : PinValue.Low;
 
     public LedChannels Show(Look look, string source, LightState state)
     {
         _look = look;
         LedChannels steadyOn = LedChannels.None, blinking = LedChannels.None;
-        foreach (LedChannels c in _channelOfIndex)
+        foreach (var (c, _, _) in _leds)
         {
             if (look[c].IsSteady)
                 steadyOn |= c;
@@ -81,14 +84,10 @@ public sealed class GpioLedDriver : ILedDriver
 
     private void Write(LedChannels on)
     {
-        ulong bits = 0;
-        for (int i = 0; i < _channelOfIndex.Length; i++)
-        {
-            if (on.HasFlag(_channelOfIndex[i]))
-                bits |= 1UL << i;
-        }
-        ulong all = (1UL << _channelOfIndex.Length) - 1;
-        _lines.Set(bits, all);
+        Span<PinValuePair> values = stackalloc PinValuePair[_leds.Length];
+        for (int i = 0; i < _leds.Length; i++)
+            values[i] = new PinValuePair(_leds[i].Pin, Level(on.HasFlag(_leds[i].Channel), _leds[i].ActiveLow));
+        _pins.Controller.Write(values);
         _shownOn = on & Channels;
     }
 
@@ -104,7 +103,7 @@ public sealed class GpioLedDriver : ILedDriver
             LedChannels final = LedChannels.None;
             if (keepShown)
             {
-                foreach (LedChannels c in _channelOfIndex)
+                foreach (var (c, _, _) in _leds)
                 {
                     if (!_look[c].IsOff)
                         final |= c;
@@ -114,8 +113,7 @@ public sealed class GpioLedDriver : ILedDriver
         }
         finally
         {
-            _lines.Dispose();
-            _chip.Dispose();
+            _pins.Dispose();
         }
     }
 

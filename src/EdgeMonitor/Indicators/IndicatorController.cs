@@ -16,6 +16,7 @@ public sealed record IndicatorOptions(TimeSpan StallAfter, LightState OnStall = 
 /// </summary>
 public sealed class IndicatorController : IStatusSink, IDisposable
 {
+    /// <summary>Wanted is under _gate; everything else (what the driver shows) under _io.</summary>
     private sealed class Slot(string source, ILedDriver driver)
     {
         public string Source { get; } = source;
@@ -31,7 +32,11 @@ public sealed class IndicatorController : IStatusSink, IDisposable
 
     private const long MaxSleepMs = 1000, MinSleepMs = 1, RetryMs = 5000;
 
+    /// <summary>Guards what is wanted (status, heartbeat, identify, lamp test); never held across driver I/O.</summary>
     private readonly object _gate = new();
+
+    /// <summary>Serialises driver I/O and the shown state of each slot (the indicator thread, Dispose).</summary>
+    private readonly object _io = new();
     private readonly List<Slot> _slots;
     private readonly IndicatorOptions _options;
     private readonly Serilog.ILogger _log;
@@ -104,15 +109,22 @@ public sealed class IndicatorController : IStatusSink, IDisposable
         }
     }
 
-    /// <summary>The monitor's status stream: each indicator follows its source. Also a heartbeat.</summary>
+    /// <summary>
+    /// The monitor's status stream: each indicator follows its source. Also a heartbeat. A stale
+    /// picture (the previous run's, from status.json) is not a verdict of this process: the LEDs
+    /// keep the starting pattern until the first fresh one, so a restart never shows old green.
+    /// </summary>
     public void OnStatus(StatusChange change)
     {
         try
         {
             lock (_gate)
             {
-                foreach (Slot s in _slots)
-                    s.Wanted = Patterns.FromStatus(StatusOf(change.Current, s.Source));
+                if (!change.Current.Stale)
+                {
+                    foreach (Slot s in _slots)
+                        s.Wanted = Patterns.FromStatus(StatusOf(change.Current, s.Source));
+                }
                 _lastBeatMs = NowMs;
             }
             Kick();
@@ -177,63 +189,81 @@ public sealed class IndicatorController : IStatusSink, IDisposable
     public static TimeSpan LampTestDuration =>
         TimeSpan.FromMilliseconds(Patterns.LampTestSteps(LedChannels.All).Sum(s => s.Ms));
 
-    /// <summary>Applies what is wanted now; returns how long until the next edge, step end or stall deadline.</summary>
+    /// <summary>
+    /// Applies what is wanted now; returns how long until the next edge, step end or stall deadline.
+    /// What to show is decided under <c>_gate</c> (the lock OnStatus and Heartbeat take, on the
+    /// monitor's loop); the drivers are written under <c>_io</c> only, so a slow or hung LED
+    /// never holds up the monitor.
+    /// </summary>
     public TimeSpan Tick()
     {
-        lock (_gate)
+        lock (_io)
         {
-            if (_disposed)
-                return Timeout.InfiniteTimeSpan;
-            long now = NowMs;
+            long now;
             long next = MaxSleepMs;
-
-            bool stalled = _options.StallAfter > TimeSpan.Zero && now - _lastBeatMs >= (long)_options.StallAfter.TotalMilliseconds;
-            if (stalled != _stalled)
-            {
-                _stalled = stalled;
-                if (stalled)
-                    _log.Warning("indicators: no progress from the monitor for {Seconds} s, showing {State}",
-                        (now - _lastBeatMs) / 1000, _options.OnStall.ToString().ToLowerInvariant());
-                else
-                    _log.Information("indicators: the monitor makes progress again");
-            }
-            else if (!stalled && _options.StallAfter > TimeSpan.Zero)
-            {
-                next = Math.Min(next, _lastBeatMs + (long)_options.StallAfter.TotalMilliseconds - now);
-            }
-
-            var steps = Patterns.LampTestSteps(LedChannels.All);
+            bool stalled;
+            bool? stallChanged = null;
+            long quietMs;
             int lampStep = -1;
-            if (_lampTestStartMs >= 0)
+            bool identify;
+            var wanted = new LightState[_slots.Count];
+            var steps = Patterns.LampTestSteps(LedChannels.All);
+            lock (_gate)
             {
-                long t = now - _lampTestStartMs, end = 0;
-                for (int i = 0; i < steps.Count; i++)
+                if (_disposed)
+                    return Timeout.InfiniteTimeSpan;
+                now = NowMs;
+                quietMs = now - _lastBeatMs;
+                stalled = _options.StallAfter > TimeSpan.Zero && quietMs >= (long)_options.StallAfter.TotalMilliseconds;
+                if (stalled != _stalled)
                 {
-                    end += steps[i].Ms;
-                    if (t < end)
-                    {
-                        lampStep = i;
-                        next = Math.Min(next, end - t);
-                        break;
-                    }
+                    _stalled = stalled;
+                    stallChanged = stalled;
                 }
-                if (lampStep < 0)
-                    _lampTestStartMs = -1;
-            }
-            bool identify = _identifyUntilMs > now;
-            if (identify)
-                next = Math.Min(next, _identifyUntilMs - now);
-            else
-                _identifyUntilMs = -1;
+                else if (!stalled && _options.StallAfter > TimeSpan.Zero)
+                {
+                    next = Math.Min(next, _lastBeatMs + (long)_options.StallAfter.TotalMilliseconds - now);
+                }
 
-            foreach (Slot s in _slots)
+                if (_lampTestStartMs >= 0)
+                {
+                    long t = now - _lampTestStartMs, end = 0;
+                    for (int i = 0; i < steps.Count; i++)
+                    {
+                        end += steps[i].Ms;
+                        if (t < end)
+                        {
+                            lampStep = i;
+                            next = Math.Min(next, end - t);
+                            break;
+                        }
+                    }
+                    if (lampStep < 0)
+                        _lampTestStartMs = -1;
+                }
+                identify = _identifyUntilMs > now;
+                if (identify)
+                    next = Math.Min(next, _identifyUntilMs - now);
+                else
+                    _identifyUntilMs = -1;
+                for (int i = 0; i < _slots.Count; i++)
+                    wanted[i] = _slots[i].Wanted;
+            }
+            if (stallChanged == true)
+                _log.Warning("indicators: no progress from the monitor for {Seconds} s, showing {State}",
+                    quietMs / 1000, _options.OnStall.ToString().ToLowerInvariant());
+            else if (stallChanged == false)
+                _log.Information("indicators: the monitor makes progress again");
+
+            for (int i = 0; i < _slots.Count; i++)
             {
+                Slot s = _slots[i];
                 LedChannels present = s.Driver.Channels;
                 (LightState state, Look look) =
                     stalled ? (_options.OnStall, Patterns.For(_options.OnStall, present))
                     : lampStep >= 0 ? (LightState.LampTest, lampStep == steps.Count - 1 ? Patterns.For(LightState.LampTest, present) : steps[lampStep].Look)
                     : identify ? (LightState.Identify, Patterns.For(LightState.Identify, present))
-                    : (s.Wanted, Patterns.For(s.Wanted, present));
+                    : (wanted[i], Patterns.For(wanted[i], present));
                 next = Math.Min(next, Apply(s, state, look, now));
             }
             return TimeSpan.FromMilliseconds(Math.Clamp(next, MinSleepMs, MaxSleepMs));
@@ -293,11 +323,14 @@ public sealed class IndicatorController : IStatusSink, IDisposable
         lock (_gate)
             t = _thread;
         t?.Join(TimeSpan.FromSeconds(5));
-        lock (_gate)
+        lock (_io)
         {
-            if (_disposed)
-                return;
-            _disposed = true;
+            lock (_gate)
+            {
+                if (_disposed)
+                    return;
+                _disposed = true;
+            }
             foreach (Slot s in _slots)
             {
                 try

@@ -11,9 +11,9 @@ namespace EdgeMonitor.Indicators;
 public sealed class IndicatorHost : IStatusSink, IProgressObserver, IDisposable
 {
     private readonly IndicatorController _controller;
-    private readonly GpioButton? _button;
+    private readonly PushButton? _button;
 
-    private IndicatorHost(IndicatorController controller, GpioButton? button)
+    private IndicatorHost(IndicatorController controller, PushButton? button)
     {
         _controller = controller;
         _button = button;
@@ -38,7 +38,7 @@ public sealed class IndicatorHost : IStatusSink, IProgressObserver, IDisposable
             IndicatorConfig ic = config.Indicators[i];
             try
             {
-                ILedDriver driver = CreateDriver(ic, config.SysfsRoot, console, time);
+                ILedDriver driver = CreateDriver(ic, config, console, time);
                 log.Information("indicators: {Source} on {Driver}", ic.Source, driver.Describe);
                 indicators.Add((ic.Source, driver));
             }
@@ -53,19 +53,19 @@ public sealed class IndicatorHost : IStatusSink, IProgressObserver, IDisposable
             config.OnExit == "failing" ? LightState.Failing : LightState.Off);
         var controller = new IndicatorController(indicators, options, log, time);
 
-        GpioButton? button = null;
+        PushButton? button = null;
         if (withButton && config.Button is { } b && !string.IsNullOrWhiteSpace(b.Line))
         {
             try
             {
-                button = new GpioButton(b.Chip, b.Line, b.ActiveLow, b.DebounceMs, b.LongPressMs, action =>
+                button = new PushButton(config.GpioDriver, b, action =>
                 {
                     log.Information("button: {Action}", action == ButtonAction.LongPress ? "long press, lamp test" : "short press, re-check");
                     if (action == ButtonAction.LongPress)
                         controller.LampTest();
                     else
                         control.RecheckNow("button");
-                }, log, time);
+                }, log);
                 log.Information("indicators: {Button}", button.Describe);
             }
             catch (IndicatorException e)
@@ -77,10 +77,10 @@ public sealed class IndicatorHost : IStatusSink, IProgressObserver, IDisposable
         return new IndicatorHost(controller, button);
     }
 
-    public static ILedDriver CreateDriver(IndicatorConfig ic, string sysfsRoot, TextWriter? console, TimeProvider time) => ic.Driver switch
+    public static ILedDriver CreateDriver(IndicatorConfig ic, LedsConfig leds, TextWriter? console, TimeProvider time) => ic.Driver switch
     {
-        "gpio" => new GpioLedDriver(ic.Chip, ic.ActiveLow, ic.Green, ic.Amber, ic.Red),
-        "ledclass" => new LedClassDriver(sysfsRoot, ic.Green, ic.Amber, ic.Red),
+        "gpio" => new GpioLedDriver(leds.GpioDriver, ic.Chip, ic.ActiveLow, ic.Green, ic.Amber, ic.Red),
+        "ledclass" => new LedClassDriver(leds.SysfsRoot, ic.Green, ic.Amber, ic.Red),
         _ => new ConsoleLedDriver(console ?? Console.Out, time),
     };
 

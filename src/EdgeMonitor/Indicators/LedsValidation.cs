@@ -40,14 +40,43 @@ internal static class LedsValidation
             if (ic.Driver == "gpio")
             {
                 foreach (string n in given)
-                    check(GpioLedDriver.ParseLine(n).Line.Length is > 0 and <= 31, at, $"GPIO line '{n}' is not a number or a name");
+                    CheckLine(l.GpioDriver, n, at, check);
+                if (l.GpioDriver is GpioDriverKind.Libgpiod or GpioDriverKind.Libgpiod2)
+                    CheckChipNumber(ic.Chip, $"{at}.chip", check);
             }
         }
         if (l.Button is { } b)
         {
             check(!string.IsNullOrWhiteSpace(b.Line), "$.leds.button.line", "must name a GPIO line (number or name)");
+            if (!string.IsNullOrWhiteSpace(b.Line))
+                CheckLine(l.GpioDriver, b.Line, "$.leds.button.line", check);
+            if (l.GpioDriver is GpioDriverKind.Libgpiod or GpioDriverKind.Libgpiod2)
+                CheckChipNumber(b.Chip, "$.leds.button.chip", check);
             check(b.DebounceMs is >= 1 and <= 1000, "$.leds.button.debounceMs", "must be 1..1000");
             check(b.LongPressMs > b.DebounceMs && b.LongPressMs <= 60_000, "$.leds.button.longPressMs", "must be above debounceMs and at most 60000");
+        }
+    }
+
+    /// <summary>A line is a number or a name; names only where the driver can look them up (chardev).</summary>
+    private static void CheckLine(GpioDriverKind kind, string spec, string at, Action<bool, string, string> check)
+    {
+        string line = GpioPins.ParseLine(spec).Line;
+        if (!(line.Length is > 0 and <= 31))
+            check(false, at, $"GPIO line '{spec}' is not a number or a name");
+        else if (kind != GpioDriverKind.CharacterDevice)
+            check(uint.TryParse(line, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _), at,
+                $"GPIO line '{spec}' must be a number with gpioDriver {GpioPins.Name(kind)} (line names need chardev)");
+    }
+
+    private static void CheckChipNumber(string? chip, string at, Action<bool, string, string> check)
+    {
+        try
+        {
+            GpioPins.ChipNumber(chip);
+        }
+        catch (IndicatorException e)
+        {
+            check(false, at, e.Message);
         }
     }
 

@@ -23,13 +23,24 @@ public sealed class GpioChipTests
     [InlineData("!GPIO22", "GPIO22", true)]
     [InlineData(" ! 5 ", "5", true)]
     public void Line_specs_parse(string spec, string line, bool activeLow) =>
-        Assert.Equal((line, activeLow), GpioLedDriver.ParseLine(spec));
+        Assert.Equal((line, activeLow), GpioPins.ParseLine(spec));
+
+    [Theory]
+    [InlineData(null, 0)]
+    [InlineData("gpiochip4", 4)]
+    [InlineData("/dev/gpiochip1", 1)]
+    [InlineData("2", 2)]
+    public void Libgpiod_chip_numbers(string? chip, int n) => Assert.Equal(n, GpioPins.ChipNumber(chip));
+
+    [Fact]
+    public void A_chip_label_is_not_a_libgpiod_chip_number() =>
+        Assert.Contains("only the chardev driver", Assert.Throws<IndicatorException>(() => GpioPins.ChipNumber("pinctrl-rp1")).Message);
 
     [Fact]
     public void A_device_that_is_not_a_gpio_chip_is_refused_by_the_kernel_through_our_ioctl()
     {
         // /dev/null opens fine; GPIO_GET_CHIPINFO_IOCTL on it fails with ENOTTY.
-        var e = Assert.Throws<IndicatorException>(() => GpioChip.Open("/dev/null"));
+        var e = Assert.Throws<IndicatorException>(() => new CharacterDeviceDriver("/dev/null"));
         Assert.Contains("not a GPIO chip", e.Message);
         Assert.Contains("GPIO_GET_CHIPINFO_IOCTL", e.Message);
     }
@@ -37,10 +48,21 @@ public sealed class GpioChipTests
     [Fact]
     public void A_missing_chip_is_a_clear_error()
     {
-        var e = Assert.Throws<IndicatorException>(() => new GpioLedDriver("/dev/gpiochip-none", false, "17", null, null));
+        var e = Assert.Throws<IndicatorException>(() => new GpioLedDriver(GpioDriverKind.CharacterDevice, "/dev/gpiochip-none", false, "17", null, null));
         Assert.Contains("/dev/gpiochip-none", e.Message);
-        Assert.Throws<IndicatorException>(() => new GpioButton("nonesuch-label", "23", true, 30, 2000,
-            _ => { }, new LogCapture().Logger, TimeProvider.System));
+        Assert.Throws<IndicatorException>(() => new PushButton(GpioDriverKind.CharacterDevice, new ButtonConfig { Chip = "nonesuch-label", Line = "23" },
+            _ => { }, new LogCapture().Logger));
+    }
+
+    [Fact]
+    public void A_missing_native_driver_is_a_clear_error_not_a_crash()
+    {
+        // No libgpiod on this machine (and no /dev/gpiomem): the package's drivers fail to load.
+        foreach (GpioDriverKind kind in new[] { GpioDriverKind.Libgpiod, GpioDriverKind.Libgpiod2, GpioDriverKind.RaspberryPi })
+        {
+            var e = Assert.Throws<IndicatorException>(() => new GpioLedDriver(kind, "0", false, "17", null, null));
+            Assert.Contains($"GPIO driver {GpioPins.Name(kind)}", e.Message);
+        }
     }
 
     private sealed class Control : IMonitorControl

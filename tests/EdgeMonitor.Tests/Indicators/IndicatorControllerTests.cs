@@ -292,4 +292,74 @@ public sealed class IndicatorControllerTests : IDisposable
             Thread.Sleep(20);
         Assert.Equal("timer 500/500", _sys.State("t"));
     }
+
+    [Fact]
+    public void After_a_restart_the_previous_runs_green_is_not_shown_before_a_fresh_verdict()
+    {
+        using var c = SoftThreeLed();
+        // What StatusMonitor publishes first after a restart: status.json's picture, marked stale.
+        var empty = new StatusSnapshot(Status.Unknown, "", [], [], []);
+        var lastRun = new StatusSnapshot(Status.Ok, "", [], [], []) { Stale = true };
+        c.OnStatus(StatusChange.Between(empty, lastRun, DateTimeOffset.UnixEpoch));
+        c.Tick();
+        Assert.Equal("-A-", Lit()); // the starting pattern: amber short flash
+        _clock.AdvanceMs(500);
+        c.Tick();
+        Assert.Equal("---", Lit());
+        Assert.False(c.Stalled); // a stale picture still counts as the monitor being alive
+
+        c.OnStatus(StatusChange.Between(lastRun, new StatusSnapshot(Status.Ok, "", [], [], []), DateTimeOffset.UnixEpoch));
+        c.Tick();
+        Assert.Equal("G--", Lit()); // this process's own first verdict
+    }
+
+    /// <summary>An LED whose every write blocks until released: a hung I²C expander, a stuck sysfs write.</summary>
+    private sealed class HangingDriver : ILedDriver
+    {
+        public ManualResetEventSlim Entered { get; } = new();
+        public ManualResetEventSlim Go { get; } = new();
+        public string Describe => "hanging";
+        public LedChannels Channels => LedChannels.All;
+
+        public LedChannels Show(Look look, string source, LightState state)
+        {
+            Entered.Set();
+            Go.Wait();
+            return LedChannels.None;
+        }
+
+        public void SetLit(LedChannels mask, LedChannels lit)
+        {
+        }
+
+        public void Release(bool keepShown)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public async Task A_hung_led_does_not_hold_up_the_monitor_loop()
+    {
+        var hang = new HangingDriver();
+        var c = new IndicatorController([("overall", hang)], new IndicatorOptions(TimeSpan.FromSeconds(30)), _log.Logger, _clock);
+        var tick = Task.Run(c.Tick);
+        Assert.True(hang.Entered.Wait(TimeSpan.FromSeconds(20)));
+        // The monitor's calls (status, heartbeat, identify, lamp test) return while the driver hangs.
+        var monitor = Task.Run(() =>
+        {
+            c.OnStatus(Change(Status.Failing));
+            c.Heartbeat();
+            c.Identify(TimeSpan.FromSeconds(1));
+            c.LampTest();
+            _ = c.Stalled;
+        });
+        Assert.Same(monitor, await Task.WhenAny(monitor, Task.Delay(TimeSpan.FromSeconds(20))));
+        hang.Go.Set();
+        await tick;
+        c.Dispose();
+    }
 }

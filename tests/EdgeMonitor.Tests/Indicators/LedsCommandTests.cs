@@ -94,6 +94,8 @@ public sealed class LedsCommandTests : IDisposable
     [InlineData("\"sysfsRoot\": \"sys\",", "$.leds.sysfsRoot")]
     [InlineData("\"button\": { \"line\": \"\" },", "$.leds.button.line")]
     [InlineData("\"button\": { \"line\": \"27\", \"longPressMs\": 10 },", "$.leds.button.longPressMs")]
+    [InlineData("\"gpioDriver\": \"libgpiod\", \"button\": { \"line\": \"BUTTON\" },", "$.leds.button.line")]
+    [InlineData("\"gpioDriver\": \"libgpiod\", \"button\": { \"line\": \"5\", \"chip\": \"pinctrl-rp1\" },", "$.leds.button.chip")]
     public void Bad_leds_config_is_exit_78_with_the_path(string extra, string path)
     {
         string file = Path.Combine(_sys.Root, "bad.json");
@@ -115,6 +117,31 @@ public sealed class LedsCommandTests : IDisposable
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(c, "t.json"));
         Assert.Contains("$.leds.indicators[0]", e.Message);
         Assert.Contains(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("sysfs")]
+    [InlineData("Chardev")]
+    [InlineData("1")]
+    public void An_unknown_gpio_driver_is_refused(string driver)
+    {
+        string file = Path.Combine(_sys.Root, "bad.json");
+        File.WriteAllText(file, $$"""{ "leds": { "gpioDriver": "{{driver}}", "indicators": [] } }""");
+        var (exit, _, err) = EdgeMonitorCli.Run(["leds", "--config", file, "off"]);
+        Assert.Equal(78, exit);
+        Assert.Contains("gpioDriver", err);
+    }
+
+    [Theory]
+    [InlineData("chardev", GpioDriverKind.CharacterDevice)]
+    [InlineData("libgpiod", GpioDriverKind.Libgpiod)]
+    [InlineData("libgpiod2", GpioDriverKind.Libgpiod2)]
+    [InlineData("raspberrypi", GpioDriverKind.RaspberryPi)]
+    public void Gpio_drivers_by_name(string name, GpioDriverKind kind)
+    {
+        var c = ConfigLoader.Parse($$"""{ "leds": { "gpioDriver": "{{name}}", "indicators": [ { "driver": "gpio", "chip": "0", "green": "17" } ] } }""", "t.json");
+        ConfigLoader.Validate(c, "t.json");
+        Assert.Equal(kind, c.Leds.GpioDriver);
     }
 
     [Theory]

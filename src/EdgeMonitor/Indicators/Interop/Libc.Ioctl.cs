@@ -10,7 +10,7 @@ internal static unsafe partial class Libc
 {
     // glibc declares `unsigned long request`, musl `int`: a native word carries both.
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    public static partial int Ioctl(int fd, nuint request, void* arg);
+    public static partial int Ioctl(SafeHandle fd, nuint request, void* arg);
 
     private const int IocNrShift = 0, IocTypeShift = 8, IocSizeShift = 16, IocDirShift = 30;
     private const uint IocWrite = 1, IocRead = 2;

@@ -10,10 +10,13 @@ internal static partial class Libc
     public const int O_CLOEXEC = 0x80000; // 02000000: x86, arm, arm64, riscv
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int Open(string path, int flags);
+    private static partial int OpenRaw(string path, int flags);
 
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    public static partial int Close(int fd);
+    /// <summary>open(2) as an owned handle (closed by its finalizer at the latest); invalid on failure, errno kept.</summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle Open(string path, int flags) => Own(OpenRaw(path, flags));
+
+    /// <summary>A descriptor the kernel handed back (open, a line request, pipe2) as an owned handle.</summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle Own(int fd) => new(fd, ownsHandle: true);
 
     public static string LastError() => Marshal.GetLastPInvokeErrorMessage();
 }

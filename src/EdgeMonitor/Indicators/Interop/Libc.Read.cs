@@ -8,8 +8,8 @@ internal static unsafe partial class Libc
     public const int EINTR = 4, EAGAIN = 11;
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    public static partial nint Read(int fd, void* buffer, nuint count);
+    public static partial nint Read(SafeHandle fd, void* buffer, nuint count);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    public static partial nint Write(int fd, void* buffer, nuint count);
+    public static partial nint Write(SafeHandle fd, void* buffer, nuint count);
 }
