@@ -190,7 +190,7 @@ public sealed class DisplayHost : IStatusSink, IProgressObserver, IDisposable
     private void Fail(string what, Exception e, long now)
     {
         if (!_failed)
-            _log.Error("display: {What}: {Error}; trying again every {Seconds} s, monitoring goes on", what, e.Message, (int)RetryAfter.TotalSeconds);
+            _log.Error("display: {What}: {Error}; trying again every {Seconds} s, monitoring goes on", what, e.Message.TrimEnd('.'), (int)RetryAfter.TotalSeconds);
         _failed = true;
         _retryAtMs = now + (long)RetryAfter.TotalMilliseconds;
     }
