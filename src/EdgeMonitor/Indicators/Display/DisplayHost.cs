@@ -22,7 +22,8 @@ public sealed class DisplayHost : IStatusSink, IProgressObserver, IDisposable
     private readonly TimeProvider _time;
     private readonly Func<IDisplayPanel> _open;
     private readonly Func<string> _address;
-    private readonly object _gate = new();
+    private readonly object _gate = new(); // what is wanted: status, heartbeat, identify
+    private readonly object _io = new();   // the panel and its retry state: the display thread's
     private readonly AutoResetEvent _wake = new(false);
     private readonly long _t0;
     private Thread? _thread;
@@ -66,7 +67,7 @@ public sealed class DisplayHost : IStatusSink, IProgressObserver, IDisposable
     {
         get
         {
-            lock (_gate)
+            lock (_io)
                 return _panel;
         }
     }
@@ -77,12 +78,34 @@ public sealed class DisplayHost : IStatusSink, IProgressObserver, IDisposable
         {
             if (_thread is not null)
                 return;
-            _thread = new Thread(() =>
-            {
-                while (!_stopping)
-                    _wake.WaitOne(Tick());
-            }) { IsBackground = true, Name = "display" };
+            _thread = new Thread(Loop) { IsBackground = true, Name = "display" };
             _thread.Start();
+        }
+    }
+
+    // A thread that throws ends the process: whatever goes wrong here stays here.
+    private void Loop()
+    {
+        while (!_stopping)
+        {
+            TimeSpan sleep;
+            try
+            {
+                sleep = Tick();
+            }
+            catch (Exception e)
+            {
+                _log.Error(e, "display: drawing failed");
+                sleep = RetryAfter;
+            }
+            try
+            {
+                _wake.WaitOne(sleep);
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // Dispose gave up waiting for a stuck bus
+            }
         }
     }
 
@@ -112,20 +135,9 @@ public sealed class DisplayHost : IStatusSink, IProgressObserver, IDisposable
         Kick();
     }
 
-    /// <summary>What the display shows now, as pure data (the screens and which one is up).</summary>
-    public (IReadOnlyList<IReadOnlyList<DisplayLine>> Screens, int Index, bool Highlight) Current(PanelGeometry geometry)
-    {
-        lock (_gate)
-            return Compose(geometry, NowMs);
-    }
-
+    // Under _gate: what is wanted now, as screens (pure data) and which one is up.
     private (IReadOnlyList<IReadOnlyList<DisplayLine>>, int, bool) Compose(PanelGeometry geometry, long now)
     {
-        if (_addressAtMs < 0 || now - _addressAtMs >= AddressEvery.TotalMilliseconds)
-        {
-            _addressText = _address();
-            _addressAtMs = now;
-        }
         bool stalled = _stallAfter > TimeSpan.Zero && now - _lastBeatMs >= _stallAfter.TotalMilliseconds;
         if (stalled != _stalledLogged)
         {
@@ -140,10 +152,14 @@ public sealed class DisplayHost : IStatusSink, IProgressObserver, IDisposable
         return (screens, index, identify && now / BlinkMs % 2 == 0);
     }
 
-    /// <summary>Opens the panel if needed and shows the current screen; returns how long until the next change.</summary>
+    /// <summary>
+    /// Opens the panel if needed and shows the current screen; returns how long until the next
+    /// change. The I2C work (a whole OLED frame is ~100 ms at 100 kHz) happens outside the lock
+    /// the status stream takes, so the monitor never waits for the bus.
+    /// </summary>
     public TimeSpan Tick()
     {
-        lock (_gate)
+        lock (_io)
         {
             if (_stopping)
                 return Timeout.InfiniteTimeSpan;
@@ -163,7 +179,19 @@ public sealed class DisplayHost : IStatusSink, IProgressObserver, IDisposable
                     return TimeSpan.FromMilliseconds(MaxSleepMs);
                 }
             }
-            var (screens, index, highlight) = Compose(_panel.Geometry, now);
+            if (_addressAtMs < 0 || now - _addressAtMs >= AddressEvery.TotalMilliseconds)
+            {
+                _addressText = _address();
+                _addressAtMs = now;
+            }
+            IReadOnlyList<IReadOnlyList<DisplayLine>> screens;
+            int index;
+            bool highlight, identifying;
+            lock (_gate)
+            {
+                (screens, index, highlight) = Compose(_panel.Geometry, now);
+                identifying = _identifyUntilMs > now;
+            }
             try
             {
                 _panel.Show(screens[index], highlight);
@@ -180,7 +208,7 @@ public sealed class DisplayHost : IStatusSink, IProgressObserver, IDisposable
             }
             long cycleMs = _config.CycleSeconds * 1000L;
             long next = Math.Min(MaxSleepMs, cycleMs - now % cycleMs);
-            if (_identifyUntilMs > now)
+            if (identifying)
                 next = Math.Min(next, BlinkMs - now % BlinkMs);
             return TimeSpan.FromMilliseconds(Math.Max(1, next));
         }
@@ -229,7 +257,7 @@ public sealed class DisplayHost : IStatusSink, IProgressObserver, IDisposable
         lock (_gate)
             t = _thread;
         t?.Join(TimeSpan.FromSeconds(5));
-        lock (_gate)
+        lock (_io)
         {
             try
             {
