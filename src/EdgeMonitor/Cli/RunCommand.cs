@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Hosting;
 using EdgeMonitor.Indicators;
+using EdgeMonitor.Indicators.Display;
 using EdgeMonitor.Monitoring;
 using EdgeMonitor.Reporting.Mqtt;
 using Serilog;
@@ -87,6 +88,13 @@ public static class RunCommand
         monitor.IdentifyRequested += leds.Identify;
         sinks.Insert(0, leds);
         observers.Add(leds);
+        DisplayHost? display = DisplayHost.Start(config, log, TimeProvider.System);
+        if (display is not null)
+        {
+            monitor.IdentifyRequested += display.Identify;
+            sinks.Insert(1, display);
+            observers.Add(display);
+        }
         MqttReporter? mqtt = MqttReporter.TryCreate(config.Mqtt, config.Site, config.NodeName, stateDir, log, monitor, TimeProvider.System);
         if (mqtt is not null)
             sinks.Add(mqtt);
@@ -152,6 +160,7 @@ public static class RunCommand
             if (mqtt is not null)
                 await mqtt.DisposeAsync().ConfigureAwait(false);
             leds.Dispose();
+            display?.Dispose();
             await stateSink.DisposeAsync().ConfigureAwait(false);
             log.Information("stopped after {Cycles} cycles, {Probes} probes", monitor.Cycles, monitor.ProbesCompleted);
             try
@@ -181,7 +190,7 @@ public static class RunCommand
     }
 
     /// <summary>An explicit --config, else the systemd ConfigurationDirectory's file, else /etc's, else the embedded default.</summary>
-    private static string? ResolveConfigPath(string? option)
+    internal static string? ResolveConfigPath(string? option)
     {
         if (option is not null)
             return option;

@@ -16,6 +16,7 @@ public static class Verbs
         ProfilesCommand.Verb,
         AllowlistCommand.Verb,
         LedsCommand.Verb,
+        DisplayCommand.Verb,
         EchoServerCommand.Verb,
         Reporting.Mqtt.MqttTestCommand.Verb,
     ];

@@ -160,6 +160,7 @@ public static class ConfigLoader
                 "must be gpio, ledclass or console");
         }
         Indicators.LedsValidation.Validate(c, Check);
+        Indicators.Display.DisplayValidation.Validate(c, Check);
         // Targets last: they need the rest to be sane.
         TargetCatalog.Build(c, source);
     }

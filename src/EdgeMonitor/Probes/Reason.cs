@@ -51,7 +51,22 @@ public static class ReasonCodes
         "idle_cut", "ssh_no_banner", "reachable", "uplink_down",
     ];
 
+    // Short words for people (the display; at most 20 characters, one LCD line), in the order of the codes.
+    private static readonly string[] Labels =
+    [
+        "ok", "no such name (DNS)", "DNS server failure", "DNS timeout", "no address (DNS)",
+        "refused (TCP)", "blocked (timeout)", "unreachable", "reset (TCP)",
+        "TLS untrusted", "TLS intercepted", "SNI filtered", "TLS cert expired", "TLS name mismatch",
+        "TLS timeout", "TLS failure",
+        "HTTP block page", "HTTP redirected", "HTTP timeout", "bad HTTP answer",
+        "NTP timeout", "NTP refused (KoD)", "NTP unsynchronized", "bad NTP answer", "clock off",
+        "idle cut", "no SSH banner", "reachable", "uplink down",
+    ];
+
     public static string ToCode(this Reason reason) => Codes[(int)reason];
+
+    /// <summary>A few plain words for site staff ("TLS intercepted", "blocked (timeout)").</summary>
+    public static string ToLabel(this Reason reason) => Labels[(int)reason];
 
     public static IReadOnlyList<string> All => Codes;
 
