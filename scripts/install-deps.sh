@@ -10,6 +10,7 @@ pkgs=(mosquitto mosquitto-clients libmosquitto1 libmosquitto-dev chrony dnsmasq-
       nftables iproute2 linux-libc-dev gcc libc6-dev openssl procps ca-certificates
       openssh-server iptables zlib1g-dev)
 pkgs+=(jq perl) # the firewall lab (scripts/lab)
+pkgs+=(ipset) # allowlist tests: the sets the iptables output matches
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

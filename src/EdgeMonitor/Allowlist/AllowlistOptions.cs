@@ -50,7 +50,15 @@ public sealed record Segment(IReadOnlyList<string> Interfaces, IReadOnlyList<IPN
         foreach (string v in values)
         {
             if (IPNetwork.TryParse(v, out IPNetwork net))
+            {
+                // 10.0.20.5/24 is a typo for a host or a network: say so rather than guess.
+                if (!IPAddress.Parse(v[..v.IndexOf('/')]).Equals(net.BaseAddress))
+                {
+                    error = $"--from '{v}' has host bits set: the prefix is {net}";
+                    return false;
+                }
                 prefixes.Add(net);
+            }
             else if (IPAddress.TryParse(v, out IPAddress? a))
                 prefixes.Add(new IPNetwork(a, a.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
             else if (v.Length is > 0 and <= 15 && v.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@'))

@@ -14,22 +14,12 @@ public sealed class FirewallLabTests
     private static readonly string[] Scenarios = ["open", "drop-443-one-name", "vendor-guide", "reject-443", "dns-blocked",
         "ntp-blocked", "tls-proxy", "sni-filter", "conntrack-short", "ipv6-broken", "corp-reachable"];
 
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "scripts", "lab", "run-scenarios")))
-                return d.FullName;
-        }
-        throw new InvalidOperationException("scripts/lab/run-scenarios not found above " + AppContext.BaseDirectory);
-    }
-
     [LabFact("nft", "dnsmasq", "nginx", "chronyd", "mosquitto", "openssl", "jq", "perl")]
     public void Scenarios_show_the_expected_status_and_reason()
     {
         var (dotnet, args) = EdgeMonitorCli.Command([]);
         string em = string.Join(' ', [dotnet, .. args]);
-        string runner = Path.Combine(RepoRoot(), "scripts", "lab", "run-scenarios");
+        string runner = Path.Combine(LabPaths.RepoRoot(), "scripts", "lab", "run-scenarios");
         var psi = new ProcessStartInfo(runner, ["--only", string.Join(',', Scenarios), "--deadline", "60"])
         {
             RedirectStandardOutput = true,
