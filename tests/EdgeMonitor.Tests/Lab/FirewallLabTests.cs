@@ -4,9 +4,10 @@ using EdgeMonitor.Tests.Infrastructure;
 namespace EdgeMonitor.Tests.Lab;
 
 /// <summary>
-/// The firewall lab end to end: scripts/lab/run-scenarios builds the site/fw/inet namespaces
-/// with the real servers, applies real nftables policies in fw and runs the real edgemonitor in
-/// site. A subset of the scenarios keeps this test to about a minute.
+/// The firewall lab end to end: scripts/lab/run-scenarios builds the site/fw/inet/other
+/// namespaces with the real servers, applies real nftables policies in fw (vendor-guide: OpenWrt
+/// fw4's ruleset with the generated allowlist snippet, checked to drop for the site segment only)
+/// and runs the real edgemonitor in site. A subset of the scenarios keeps this test to about a minute.
 /// </summary>
 public sealed class FirewallLabTests
 {
@@ -50,5 +51,6 @@ public sealed class FirewallLabTests
         string left = Sh.Run("ip", "netns", "list");
         Assert.DoesNotContain($"emls{psi.Environment["LAB_ID"]}", left);
         Assert.DoesNotContain($"emli{psi.Environment["LAB_ID"]}", left);
+        Assert.DoesNotContain($"emlo{psi.Environment["LAB_ID"]}", left);
     }
 }
