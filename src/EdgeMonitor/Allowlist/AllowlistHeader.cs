@@ -15,7 +15,7 @@ public static class AllowlistHeader
         sb.AppendLine($"{c} EdgeMonitor allowlist {o.Version} (edgemonitor allowlist --format {format})");
         sb.AppendLine($"{c} profiles: {(o.Profiles.Count == 0 ? "(none)" : string.Join(", ", o.Profiles))}");
         if (o.Format == AllowlistFormat.Text)
-            sb.AppendLine($"{c} Source of every rule: the device segment ({o.Segment.Describe()}).");
+            sb.AppendLine($"{c} Source of every rule: the device segment{(o.Segment.IsEmpty ? " (its VLAN or interface)" : $" ({o.Segment.Describe()})")}.");
         else
         {
             sb.AppendLine($"{c} SCOPE: only traffic forwarded from the device segment: {o.Segment.Describe()}.");

@@ -103,19 +103,20 @@ public static class AllowlistRules
     }
 
     /// <summary>
-    /// The set a resolver fills for one name and family. At most 31 characters (ipset's limit,
-    /// nft's is larger): long names keep their start and get a short hash so they stay unique.
+    /// The set a resolver fills for one name and family: the name itself (nft and ipset take
+    /// '.', '-' and '_', so distinct names never share a set), at most 31 characters (ipset's
+    /// limit): a long name keeps its start and gets a short hash.
     /// </summary>
     public static string SetName(string host, bool v6)
     {
-        string safe = new(host.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
-        if (safe.Length > 26)
+        string name = host;
+        if (name.Length > 27)
         {
             uint h = 2166136261; // FNV-1a: stable across runs, unlike string.GetHashCode
             foreach (char c in host)
                 h = (h ^ c) * 16777619;
-            safe = $"{safe[..19]}_{h & 0xffffff:x6}";
+            name = $"{host[..20]}_{h & 0xffffff:x6}";
         }
-        return (v6 ? "em6_" : "em4_") + safe;
+        return (v6 ? "em6_" : "em4_") + name;
     }
 }

@@ -50,7 +50,7 @@ public sealed class AllowlistLoadTests
             string hook = ns.Exec("nft", "list", "chain", "inet", "fw4", "edgemonitor_forward");
             Assert.Contains("iifname \"br-iot\" ip saddr 10.0.20.0/24 jump edgemonitor_allowlist", hook);
             string allow = ns.Exec("nft", "list", "chain", "inet", "fw4", "edgemonitor_allowlist");
-            Assert.Contains("ip daddr @em4_pool_ntp_org udp dport 123 accept", allow);
+            Assert.Contains("ip daddr @em4_pool.ntp.org udp dport 123 accept", allow);
             Assert.DoesNotContain("ip6 daddr", allow); // the last load was --no-ipv6
         }
         finally
@@ -122,7 +122,7 @@ public sealed class AllowlistLoadTests
         Assert.Equal(before6, Admin("ip6tables"));
         Assert.Contains("-A EDGEMONITOR -s 10.0.20.0/24 -i br-iot -j EDGEMONITOR_ALLOW", ns.Exec("iptables", "-S", "EDGEMONITOR"));
         Assert.Contains("-A EDGEMONITOR -s fd00:20::/64 -i br-iot -j EDGEMONITOR_ALLOW", ns.Exec("ip6tables", "-S", "EDGEMONITOR"));
-        Assert.Contains("em4_pool_ntp_org", ns.Exec("ipset", "list", "-n"));
+        Assert.Contains("em4_pool.ntp.org", ns.Exec("ipset", "list", "-n"));
     }
 
     /// <summary>
@@ -167,13 +167,13 @@ public sealed class AllowlistLoadTests
             Assert.True(Resolves(ns, "hosts", "pool.ntp.org", "192.0.2.12")); // no AAAA: empty answer, then A
             Assert.True(Resolves(ns, "ahostsv4", "pool.ntp.org", "192.0.2.12"));
 
-            string pool4 = ns.Exec("nft", "list", "set", "inet", "edgemonitor", "em4_pool_ntp_org");
+            string pool4 = ns.Exec("nft", "list", "set", "inet", "edgemonitor", "em4_pool.ntp.org");
             // nft lists an element that has the set's default timeout as "ADDR expires LEFT".
             Assert.Contains("timeout 1h", pool4);
             Assert.Matches(@"192\.0\.2\.123 (timeout \S+ )?expires", pool4);
             Assert.Matches(@"192\.0\.2\.124 (timeout \S+ )?expires", pool4);
-            Assert.DoesNotContain("elements", ns.Exec("nft", "list", "set", "inet", "edgemonitor", "em6_pool_ntp_org"));
-            Assert.Matches(@"2001:db8::80 (timeout \S+ )?expires", ns.Exec("nft", "list", "set", "inet", "edgemonitor", "em6_router_cloudtrax_com"));
+            Assert.DoesNotContain("elements", ns.Exec("nft", "list", "set", "inet", "edgemonitor", "em6_pool.ntp.org"));
+            Assert.Matches(@"2001:db8::80 (timeout \S+ )?expires", ns.Exec("nft", "list", "set", "inet", "edgemonitor", "em6_router.cloudtrax.com"));
         }
         finally
         {

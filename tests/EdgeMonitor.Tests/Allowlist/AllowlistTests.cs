@@ -100,14 +100,14 @@ public sealed class AllowlistTests
         // No name appears where nft would resolve it: only in comments and set comments.
         Assert.DoesNotContain("daddr router.cloudtrax.com", fw4);
         Assert.DoesNotContain("elements", fw4);
-        Assert.Contains("set em4_router_cloudtrax_com {\n\ttype ipv4_addr\n\tflags timeout\n\ttimeout 3600s", fw4);
-        Assert.Contains("set em6_router_cloudtrax_com {\n\ttype ipv6_addr", fw4);
-        Assert.Contains("ip6 daddr @em6_router_cloudtrax_com tcp dport 443 accept", fw4);
-        Assert.Contains("# nftset=/router.cloudtrax.com/4#inet#fw4#em4_router_cloudtrax_com,6#inet#fw4#em6_router_cloudtrax_com", fw4);
-        Assert.Contains("# config ipset\n# \tlist name 'em4_router_cloudtrax_com'\n# \tlist name 'em6_router_cloudtrax_com'\n# \tlist domain 'router.cloudtrax.com'", fw4);
-        Assert.Contains("#inet#edgemonitor#em4_router_cloudtrax_com", Render(rules, AllowlistFormat.Nftables));
-        Assert.Contains("create em6_router_cloudtrax_com hash:ip family inet6 timeout 3600", Render(rules, AllowlistFormat.Ipset));
-        Assert.Contains("-m set --match-set em6_router_cloudtrax_com dst -p tcp", Render(rules, AllowlistFormat.Ip6tables));
+        Assert.Contains("set em4_router.cloudtrax.com {\n\ttype ipv4_addr\n\tflags timeout\n\ttimeout 3600s", fw4);
+        Assert.Contains("set em6_router.cloudtrax.com {\n\ttype ipv6_addr", fw4);
+        Assert.Contains("ip6 daddr @em6_router.cloudtrax.com tcp dport 443 accept", fw4);
+        Assert.Contains("# nftset=/router.cloudtrax.com/4#inet#fw4#em4_router.cloudtrax.com,6#inet#fw4#em6_router.cloudtrax.com", fw4);
+        Assert.Contains("# config ipset\n# \tlist name 'em4_router.cloudtrax.com'\n# \tlist name 'em6_router.cloudtrax.com'\n# \tlist domain 'router.cloudtrax.com'", fw4);
+        Assert.Contains("#inet#edgemonitor#em4_router.cloudtrax.com", Render(rules, AllowlistFormat.Nftables));
+        Assert.Contains("create em6_router.cloudtrax.com hash:ip family inet6 timeout 3600", Render(rules, AllowlistFormat.Ipset));
+        Assert.Contains("-m set --match-set em6_router.cloudtrax.com dst -p tcp", Render(rules, AllowlistFormat.Ip6tables));
 
         string v4only = Render(rules, AllowlistFormat.Fw4, ipv6: false);
         Assert.DoesNotContain("em6_", v4only);
@@ -117,7 +117,8 @@ public sealed class AllowlistTests
     public void Set_names_fit_ipset_and_stay_unique_for_every_built_in_name()
     {
         var hosts = BuiltInProfiles.All.SelectMany(p => p.Targets).Select(t => t.Host.ToLowerInvariant()).Distinct()
-            .Append("a-very-long-vendor-endpoint-name.region-1.example.com").Append("a-very-long-vendor-endpoint-name.region-2.example.com").ToList();
+            .Append("a-very-long-vendor-endpoint-name.region-1.example.com").Append("a-very-long-vendor-endpoint-name.region-2.example.com")
+            .Append("cloud-ap.cloudtrax.com").Append("cloud.ap.cloudtrax.com").ToList(); // next to cloud_ap.cloudtrax.com
         var names = hosts.SelectMany(h => new[] { AllowlistRules.SetName(h, false), AllowlistRules.SetName(h, true) }).ToList();
         Assert.All(names, n => Assert.InRange(n.Length, 5, 31));
         Assert.Equal(names.Count, names.Distinct().Count());
@@ -187,8 +188,8 @@ public sealed class AllowlistTests
         Assert.True(exit == 0, err);
         Assert.Contains("ip daddr 192.0.2.53 udp dport 53 accept comment \"site/dns\"", nft);
         Assert.Contains("ip daddr 192.0.2.53 tcp dport 53 accept comment \"site/dns\"", nft);
-        Assert.Contains("ip daddr @em4_noc_example_net tcp dport 8883 accept comment \"site/noc-mqtt\"", nft);
-        Assert.Contains("ip6 daddr @em6_noc_example_net tcp dport 8883 accept", nft);
+        Assert.Contains("ip daddr @em4_noc.example.net tcp dport 8883 accept comment \"site/noc-mqtt\"", nft);
+        Assert.Contains("ip6 daddr @em6_noc.example.net tcp dport 8883 accept", nft);
         Assert.Contains("udp dport 123 accept", nft);
 
         (exit, nft, err) = EdgeMonitorCli.Run(["allowlist", "--config", config, "--format", "nftables", "--from", "br-iot",
