@@ -29,7 +29,7 @@ pkgs=(libssl3 ca-certificates iproute2 libmosquitto1)
 if [ $what = test ]; then
   pkgs+=(mosquitto mosquitto-clients libmosquitto-dev chrony dnsmasq-base nginx-light
          nftables linux-libc-dev gcc libc6-dev openssl procps openssh-server iptables zlib1g-dev
-         jq perl lintian file binutils)
+         jq perl lintian file binutils ipset)
   pkgs+=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
   pkgs+=(libc6:arm64 libssl3:arm64 libmosquitto1:arm64)
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then

@@ -3,6 +3,8 @@
 #
 #   site (EdgeMonitor)  --veth-->  fw (routing, NAT, the policy under test)  --veth-->  inet (every seed host)
 #   10.99.1.2 fd99:1::2            10.99.1.1 | 10.99.254.1                              10.99.254.2, services on lo
+#   other (another segment) --veth-->  fw (10.99.7.1 fd99:7::1)
+#   10.99.7.2 fd99:7::2
 #
 # inet answers every built-in name: dnsmasq (the site's DNS, via /etc/netns/<site>/resolv.conf),
 # nginx (TLS 443 under a lab CA, HTTP 80), chronyd (NTP 123, local stratum, -x), a banner on
@@ -19,6 +21,7 @@ LAB_ID=${LAB_ID:-$$}
 NS_SITE=emls$LAB_ID
 NS_FW=emlf$LAB_ID
 NS_INET=emli$LAB_ID
+NS_OTHER=emlo$LAB_ID
 RUN=${LAB_RUN:-/tmp/edgemonitor-lab-$LAB_ID}
 
 # Fixed lab addresses (they exist only inside the namespaces).
@@ -41,6 +44,7 @@ lab_em() { # run edgemonitor on the host (no network use: profiles, allowlist)
 lab_site() { ip netns exec "$NS_SITE" "$@"; }
 lab_fw() { ip netns exec "$NS_FW" "$@"; }
 lab_inet() { ip netns exec "$NS_INET" "$@"; }
+lab_other() { ip netns exec "$NS_OTHER" "$@"; }
 
 lab_find_edgemonitor() {
   [ -n "$EDGEMONITOR" ] && return 0
@@ -100,12 +104,17 @@ lab_certs() {
 # --- namespaces -----------------------------------------------------------------------------
 
 lab_net() {
-  for ns in "$NS_SITE" "$NS_FW" "$NS_INET"; do
+  for ns in "$NS_SITE" "$NS_FW" "$NS_INET" "$NS_OTHER"; do
     ip netns add "$ns"
     ip -n "$ns" link set lo up
   done
   ip -n "$NS_SITE" link add s0 type veth peer name fs netns "$NS_FW"
   ip -n "$NS_FW" link add fi type veth peer name i0 netns "$NS_INET"
+  ip -n "$NS_OTHER" link add o0 type veth peer name fo netns "$NS_FW"
+  ip -n "$NS_OTHER" addr add 10.99.7.2/24 dev o0
+  ip -n "$NS_OTHER" addr add fd99:7::2/64 dev o0 nodad
+  ip -n "$NS_FW" addr add 10.99.7.1/24 dev fo
+  ip -n "$NS_FW" addr add fd99:7::1/64 dev fo nodad
   ip -n "$NS_SITE" addr add 10.99.1.2/24 dev s0
   ip -n "$NS_SITE" addr add fd99:1::2/64 dev s0 nodad
   ip -n "$NS_FW" addr add 10.99.1.1/24 dev fs
@@ -114,11 +123,13 @@ lab_net() {
   ip -n "$NS_FW" addr add fd99:fe::1/64 dev fi nodad
   ip -n "$NS_INET" addr add 10.99.254.2/24 dev i0
   ip -n "$NS_INET" addr add fd99:fe::2/64 dev i0 nodad
-  for l in "$NS_SITE s0" "$NS_FW fs" "$NS_FW fi" "$NS_INET i0"; do
+  for l in "$NS_SITE s0" "$NS_FW fs" "$NS_FW fi" "$NS_INET i0" "$NS_OTHER o0" "$NS_FW fo"; do
     set -- $l; ip -n "$1" link set "$2" up
   done
   ip -n "$NS_SITE" route add default via 10.99.1.1
   ip -n "$NS_SITE" -6 route add default via fd99:1::1
+  ip -n "$NS_OTHER" route add default via 10.99.7.1
+  ip -n "$NS_OTHER" -6 route add default via fd99:7::1
   ip -n "$NS_FW" route add default via 10.99.254.2
   ip -n "$NS_FW" -6 route add default via fd99:fe::2
   lab_fw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
@@ -360,11 +371,39 @@ lab_daemon_status() {
 
 # --- policies -------------------------------------------------------------------------------
 
-# The vendor-guide policy: what `edgemonitor allowlist` prints for the lab's config (names
-# resolved once by nft at load, inside fw, by the lab's dnsmasq), plus the lab's own traffic.
+# The vendor-guide policy: OpenWrt fw4's ruleset (fw4/ruleset.nft: lan = fs, the site, and fo,
+# another segment; wan = fi) with what `edgemonitor allowlist --format fw4` prints for the lab's
+# config in its /etc/nftables.d/, scoped to the site's segment, plus vendor-guide.extra.nft. The
+# router's dnsmasq runs in fw and fills the snippet's sets from its nftset= lines, as on OpenWrt.
 lab_vendor_guide() {
-  lab_em allowlist --config "$RUN/edgemonitor.json" --format nftables --names load --ipv6 --dns "$DNS4" >"$RUN/vendor-guide.nft"
+  mkdir -p "$RUN/nftables.d"
+  lab_em allowlist --config "$RUN/edgemonitor.json" --format fw4 --from fs --from 10.99.1.0/24 --from fd99:1::/64 \
+    >"$RUN/nftables.d/50-edgemonitor.nft" || return 1
+  sed -e "s#@NFTABLES_D@#$RUN/nftables.d#; s#@LAN2@#fo#g; s#@LAN@#fs#g; s#@WAN@#fi#g" "$LAB_DIR/fw4/ruleset.nft" >"$RUN/vendor-guide.nft"
   cat "$LAB_DIR/policies/vendor-guide.extra.nft" >>"$RUN/vendor-guide.nft"
+  { echo "no-resolv"; echo "no-hosts"; echo "bind-interfaces"; echo "listen-address=10.99.1.1"; echo "user=root"
+    echo "server=$DNS4"; echo "max-cache-ttl=300"
+    sed -n 's/^# nftset=/nftset=/p' "$RUN/nftables.d/50-edgemonitor.nft"
+  } >"$RUN/router-dnsmasq.conf"
+  ip netns exec "$NS_FW" dnsmasq --keep-in-foreground --conf-file="$RUN/router-dnsmasq.conf" \
+    --pid-file="$RUN/router-dnsmasq.pidfile" >"$RUN/router-dnsmasq.log" 2>&1 &
+  echo $! >"$RUN/router-dnsmasq.pid"
+}
+
+# After vendor-guide shows ok: the drops are the site segment's alone. A port no guide names
+# (the SSH banner on inet's own address) is dropped from the site and open from the other segment.
+lab_verify_vendor_guide() {
+  local a
+  for a in 10.99.254.2 fd99:fe::2; do
+    lab_site timeout 3 bash -c "exec 3<>/dev/tcp/$a/18991 && head -c 7 <&3" 2>/dev/null | grep -q SSH-2.0 \
+      && { echo "site reached $a:18991 through the allowlist"; return 1; }
+    lab_other timeout 3 bash -c "exec 3<>/dev/tcp/$a/18991 && head -c 7 <&3" 2>/dev/null | grep -q SSH-2.0 \
+      || { echo "the other segment could not reach $a:18991"; return 1; }
+  done
+  # The sets were filled by the router's dnsmasq, not at load: the snippet has no elements.
+  local filled; filled=$(lab_fw nft list sets inet | grep -c 'elements = ')
+  [ "$filled" -gt 0 ] || { echo "no set of the snippet was filled by the router's dnsmasq"; return 1; }
+  echo "site dropped, other segment reached 10.99.254.2 and fd99:fe::2 port 18991; $filled sets filled by dnsmasq"
 }
 
 lab_policy_file() {
@@ -377,7 +416,7 @@ lab_policy_file() {
 lab_apply() {
   local f; f=$(lab_policy_file "$1")
   [ -f "$f" ] || { lab_log "no policy $1 ($f)"; return 1; }
-  { for t in "inet labfw" "inet edgemonitor" "ip filter" "ip6 filter"; do printf 'table %s\ndelete table %s\n' "$t" "$t"; done
+  { for t in "inet labfw" "inet edgemonitor" "inet fw4" "ip filter" "ip6 filter"; do printf 'table %s\ndelete table %s\n' "$t" "$t"; done
     cat "$f"; } >"$RUN/applied.nft"
   lab_fw nft -f "$RUN/applied.nft" || return 1
   # A policy may set conntrack sysctls (POLICY.sysctl); the others get the kernel default back.
@@ -407,11 +446,11 @@ lab_up() {
 
 lab_down() {
   local ns pid
-  for ns in "$NS_SITE" "$NS_FW" "$NS_INET"; do
+  for ns in "$NS_SITE" "$NS_FW" "$NS_INET" "$NS_OTHER"; do
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
   done
   sleep 0.2
-  for ns in "$NS_SITE" "$NS_FW" "$NS_INET"; do
+  for ns in "$NS_SITE" "$NS_FW" "$NS_INET" "$NS_OTHER"; do
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     ip netns del "$ns" 2>/dev/null
     rm -rf "/etc/netns/$ns"

@@ -4,9 +4,10 @@ using EdgeMonitor.Tests.Infrastructure;
 namespace EdgeMonitor.Tests.Lab;
 
 /// <summary>
-/// The firewall lab end to end: scripts/lab/run-scenarios builds the site/fw/inet namespaces
-/// with the real servers, applies real nftables policies in fw and runs the real edgemonitor in
-/// site. A subset of the scenarios keeps this test to about a minute.
+/// The firewall lab end to end: scripts/lab/run-scenarios builds the site/fw/inet/other
+/// namespaces with the real servers, applies real nftables policies in fw (vendor-guide: OpenWrt
+/// fw4's ruleset with the generated allowlist snippet, checked to drop for the site segment only)
+/// and runs the real edgemonitor in site. A subset of the scenarios keeps this test to about a minute.
 /// </summary>
 public sealed class FirewallLabTests
 {
@@ -14,22 +15,12 @@ public sealed class FirewallLabTests
     private static readonly string[] Scenarios = ["open", "drop-443-one-name", "vendor-guide", "reject-443", "dns-blocked",
         "ntp-blocked", "tls-proxy", "sni-filter", "conntrack-short", "ipv6-broken", "corp-reachable"];
 
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "scripts", "lab", "run-scenarios")))
-                return d.FullName;
-        }
-        throw new InvalidOperationException("scripts/lab/run-scenarios not found above " + AppContext.BaseDirectory);
-    }
-
     [LabFact("nft", "dnsmasq", "nginx", "chronyd", "mosquitto", "openssl", "jq", "perl")]
     public void Scenarios_show_the_expected_status_and_reason()
     {
         var (dotnet, args) = EdgeMonitorCli.Command([]);
         string em = string.Join(' ', [dotnet, .. args]);
-        string runner = Path.Combine(RepoRoot(), "scripts", "lab", "run-scenarios");
+        string runner = Path.Combine(LabPaths.RepoRoot(), "scripts", "lab", "run-scenarios");
         var psi = new ProcessStartInfo(runner, ["--only", string.Join(',', Scenarios), "--deadline", "60"])
         {
             RedirectStandardOutput = true,
@@ -60,5 +51,6 @@ public sealed class FirewallLabTests
         string left = Sh.Run("ip", "netns", "list");
         Assert.DoesNotContain($"emls{psi.Environment["LAB_ID"]}", left);
         Assert.DoesNotContain($"emli{psi.Environment["LAB_ID"]}", left);
+        Assert.DoesNotContain($"emlo{psi.Environment["LAB_ID"]}", left);
     }
 }
