@@ -18,7 +18,8 @@ public static class AllowlistCommand
         placed before the allows. A target the config's addressMap sends elsewhere is allowed
         where it really goes. nftables output is one `table inet edgemonitor` (default drop
         on forward) that replaces itself when loaded again.
-          --config PATH    configuration file (default: the embedded default, every profile)
+          --config PATH    configuration file (default: as `run`: $CONFIGURATION_DIRECTORY/edgemonitor.json,
+                           else /etc/edgemonitor/edgemonitor.json, else the embedded default)
           --profile NAME   only this built-in profile (repeatable); replaces the config's list
           --format F       nftables (default), iptables / ip6tables (iptables-restore input), text
           --names sets     nftables: one empty set per name, filled by dnsmasq nftset= (default)
@@ -32,7 +33,7 @@ public static class AllowlistCommand
 
     private static Task<int> Run(Args args)
     {
-        string? configPath = args.Option("--config");
+        string? configPath = ConfigOption.Read(args);
         List<string> profiles = ProfileOption.Read(args);
         string format = args.Option("--format") ?? "nftables";
         string names = args.Option("--names") ?? "sets";
@@ -71,6 +72,7 @@ public static class AllowlistCommand
             DnsServers = servers,
             Profiles = config.Profiles,
             Version = Verbs.Version,
+            Config = configPath ?? "embedded default",
         }));
         return Task.FromResult(ExitCodes.Ok);
     }

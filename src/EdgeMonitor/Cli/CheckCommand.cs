@@ -14,7 +14,8 @@ public static class CheckCommand
 
         Runs every target of the selected profiles once, concurrently within probe.concurrency,
         and prints a table and a summary.
-          --config PATH    configuration file (default: the embedded default, every profile)
+          --config PATH    configuration file (default: as `run`: $CONFIGURATION_DIRECTORY/edgemonitor.json,
+                           else /etc/edgemonitor/edgemonitor.json, else the embedded default)
           --profile NAME   only this built-in profile (repeatable); replaces the config's list
           --json           one JSON object: overall, profiles, groups, results
 
@@ -24,7 +25,7 @@ public static class CheckCommand
 
     private static async Task<int> RunAsync(Args args)
     {
-        string? configPath = args.Option("--config");
+        string? configPath = ConfigOption.Read(args);
         List<string> profiles = ProfileOption.Read(args);
         bool json = args.Flag("--json");
         args.EnsureEmpty();

@@ -85,6 +85,12 @@ public sealed class ProbeConfig
     /// <summary>off | optional | required: how IPv6 results weigh. Optional: a failure only degrades.</summary>
     public string Ipv6 { get; set; } = "optional";
 
+    /// <summary>
+    /// A test lab stands in for the vendors: built-in names may resolve to private addresses and
+    /// tls.extraCaFile may anchor their certificates. Never on a real site (it would hide a DNS filter or TLS inspection).
+    /// </summary>
+    public bool Lab { get; set; }
+
     /// <summary>How many addresses of one name are probed per family; a load balancer's every address must pass.</summary>
     public int MaxAddresses { get; set; } = 4;
 }

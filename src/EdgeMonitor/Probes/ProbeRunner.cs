@@ -49,7 +49,8 @@ public sealed class ProbeRunner(ProbeEnvironment env)
         }
 
         // Resolve A and AAAA separately: each family passes or fails on its own.
-        var answers = await Task.WhenAll(families.Select(f => ResolveAsync(target.Host, f, ct))).ConfigureAwait(false);
+        var answers = (await Task.WhenAll(families.Select(f => ResolveAsync(target.Host, f, ct))).ConfigureAwait(false))
+            .Select(a => DnsFilter.Judge(a, target, env.Lab)).ToArray();
         DnsAnswer v4 = answers[0];
         DnsAnswer? v6 = answers.Length > 1 ? answers[1] : null;
 

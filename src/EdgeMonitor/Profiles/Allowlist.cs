@@ -44,6 +44,9 @@ public sealed class AllowlistOptions
     public IReadOnlyList<string> Profiles { get; init; } = [];
 
     public string Version { get; init; } = "";
+
+    /// <summary>Which configuration the rules come from, for the header.</summary>
+    public string Config { get; init; } = "embedded default";
 }
 
 /// <summary>
@@ -118,7 +121,7 @@ public static class Allowlist
     private static string Header(AllowlistOptions o, string comment)
     {
         var sb = new StringBuilder();
-        sb.Append(comment).Append(" EdgeMonitor allowlist ").Append(o.Version).AppendLine(" (edgemonitor allowlist)")
+        sb.Append(comment).Append(" EdgeMonitor allowlist ").Append(o.Version).Append(" (edgemonitor allowlist), config: ").AppendLine(o.Config)
           .Append(comment).Append(" profiles: ").AppendLine(o.Profiles.Count == 0 ? "(none)" : string.Join(", ", o.Profiles))
           .Append(comment).AppendLine(" Made from the built-in vendor guide data; each rule's comment names the guide's line.")
           .Append(comment).AppendLine(" Blocked targets (requirement blocked) come first, as explicit rejects.");
