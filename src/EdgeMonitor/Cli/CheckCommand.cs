@@ -10,7 +10,7 @@ public static class CheckCommand
 {
     public static Verb Verb { get; } = new("check", "check every selected endpoint once and print why each fails",
         """
-        usage: edgemonitor check [--config PATH] [--profile NAME]... [--json]
+        usage: edgemonitor check [--config PATH] [--profile NAME]... [--json] [--wide]
 
         Runs every target of the selected profiles once, concurrently within probe.concurrency,
         and prints a table and a summary.
@@ -18,6 +18,7 @@ public static class CheckCommand
                            else /etc/edgemonitor/edgemonitor.json, else the embedded default)
           --profile NAME   only this built-in profile (repeatable); replaces the config's list
           --json           one JSON object: overall, profiles, groups, results
+          --wide           full rows (default on a terminal: rows cut to its width with an ellipsis)
 
         exit: 0 ok, 1 degraded, 2 failing, 3 unknown, 64 usage error, 78 config error
 
@@ -28,6 +29,7 @@ public static class CheckCommand
         string? configPath = ConfigOption.Read(args);
         List<string> profiles = ProfileOption.Read(args);
         bool json = args.Flag("--json");
+        bool wide = args.Flag("--wide");
         args.EnsureEmpty();
 
         EdgeMonitorConfig config = ConfigLoader.Load(configPath);
@@ -69,7 +71,7 @@ public static class CheckCommand
         if (json)
             Console.Out.WriteLine(StatusJson.Serialize(snapshot));
         else
-            Console.Out.Write(StatusTable.Render(snapshot, wall));
+            Console.Out.Write(StatusTable.Render(snapshot, wall, configPath, TerminalWidth(), wide));
 
         return snapshot.Overall switch
         {
@@ -78,5 +80,22 @@ public static class CheckCommand
             Status.Failing => ExitCodes.Failing,
             _ => ExitCodes.Unknown,
         };
+    }
+
+    /// <summary>The terminal's width, else $COLUMNS, else none (piped output keeps full rows).</summary>
+    private static int? TerminalWidth()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns > 0)
+            return columns;
+        if (Console.IsOutputRedirected)
+            return null;
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }
