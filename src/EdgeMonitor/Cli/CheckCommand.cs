@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Monitoring;
 using EdgeMonitor.Probes;
+using EdgeMonitor.Probes.Dhcp;
 using EdgeMonitor.Reporting;
 
 namespace EdgeMonitor.Cli;
@@ -34,7 +35,8 @@ public static class CheckCommand
 
         EdgeMonitorConfig config = ConfigLoader.Load(configPath);
         ConfigLoader.SelectProfiles(config, profiles, configPath ?? ConfigLoader.EmbeddedName);
-        IReadOnlyList<Target> targets = TargetCatalog.Build(config);
+        NtpServerChoice? learnedNtp = MonitorSetup.LearnNtp(config, out string? noDhcpNtp);
+        IReadOnlyList<Target> targets = TargetCatalog.Build(config, learnedNtp: learnedNtp);
         ProbeEnvironment env = EnvironmentFactory.Create(config);
         var runner = new ProbeRunner(env);
         // Idle checks hold a silent connection for idleSeconds: each gets its own lane and time limit.
@@ -71,7 +73,7 @@ public static class CheckCommand
         if (json)
             Console.Out.WriteLine(StatusJson.Serialize(snapshot));
         else
-            Console.Out.Write(StatusTable.Render(snapshot, wall, configPath, TerminalWidth(), wide));
+            Console.Out.Write(StatusTable.Render(snapshot, wall, configPath, TerminalWidth(), wide, NtpLine(config, learnedNtp, noDhcpNtp)));
 
         return snapshot.Overall switch
         {
@@ -80,6 +82,18 @@ public static class CheckCommand
             Status.Failing => ExitCodes.Failing,
             _ => ExitCodes.Unknown,
         };
+    }
+
+    /// <summary>Which NTP server stands for the DHCP one, and from where; null when no selected profile follows DHCP's.</summary>
+    private static string? NtpLine(EdgeMonitorConfig config, NtpServerChoice? learned, string? why)
+    {
+        if (!TargetCatalog.WantsDhcpNtp(config))
+            return null;
+        if ((TargetCatalog.NtpServer(config) ?? learned) is { } ntp)
+            return $"ntp server: {ntp.Host}:{ntp.Port} from {ntp.Source}";
+        return config.Ntp.FromDhcp
+            ? $"ntp server: none from DHCP ({why}): the fixed pools are checked"
+            : "ntp server: not learnt (ntp.fromDhcp is false): the fixed pools are checked";
     }
 
     /// <summary>The terminal's width, else $COLUMNS, else none (piped output keeps full rows).</summary>

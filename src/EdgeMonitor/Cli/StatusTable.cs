@@ -10,10 +10,13 @@ public static class StatusTable
     /// <param name="config">The configuration file, or null for the embedded default.</param>
     /// <param name="width">Cut rows to this many columns (the terminal's); null: full rows (not a terminal).</param>
     /// <param name="wide">--wide: full rows, and every row even when the uplink is down.</param>
-    public static string Render(StatusSnapshot s, TimeSpan wall, string? config = null, int? width = null, bool wide = false)
+    /// <param name="ntp">Which NTP server stands for the site DHCP's, and from where (null: no profile follows it).</param>
+    public static string Render(StatusSnapshot s, TimeSpan wall, string? config = null, int? width = null, bool wide = false, string? ntp = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine(ConfigOption.Banner(config));
+        if (ntp is not null)
+            sb.AppendLine(ntp);
         bool uplinkDown = s.OverallReason == Reason.UplinkDown.ToCode();
         if (uplinkDown)
         {

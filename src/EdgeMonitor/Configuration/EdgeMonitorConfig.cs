@@ -65,6 +65,12 @@ public sealed class NtpConfig
     /// <summary>The DHCP-advertised NTP server (host[:port]); replaces the fixed pools where a guide says so.</summary>
     public string? Server { get; set; }
 
+    /// <summary>
+    /// Without ntp.server: learn the server the site's DHCP advertises (option 42) the way a
+    /// device would (DHCPINFORM on the default route's interface, else this box's DHCP lease).
+    /// </summary>
+    public bool FromDhcp { get; set; } = true;
+
     /// <summary>A local clock off by more than this fails as clock_skew.</summary>
     public int MaxOffsetMs { get; set; } = 1000;
 }
