@@ -15,8 +15,6 @@ public static class StatusTable
     {
         var sb = new StringBuilder();
         sb.AppendLine(ConfigOption.Banner(config));
-        if (ntp is not null)
-            sb.AppendLine(ntp);
         bool uplinkDown = s.OverallReason == Reason.UplinkDown.ToCode();
         if (uplinkDown)
         {
@@ -25,6 +23,8 @@ public static class StatusTable
             if (!wide)
                 sb.AppendLine("(the per-target rows all say the same; --wide lists them)");
         }
+        if (ntp is not null)
+            sb.AppendLine(ntp);
         if (wide)
             width = null;
         if (!uplinkDown || wide)
