@@ -317,7 +317,7 @@ lab_config() {
       site: "lab", node: "lab-site",
       profiles: $profiles, targets: $targets, addressMap: $map,
       dns: $dns, tls: {extraCaFile: $ca},
-      probe: {timeoutMs: 2000, concurrency: 32, ipv6: "optional"},
+      probe: {timeoutMs: 2000, concurrency: 32, ipv6: "optional", lab: true},
       monitor: {intervalSeconds: 3, intervals: $intervals, jitter: 0, failuresToFail: 1, successesToRecover: 1},
       mqtt: {enabled: $mqtt, host: $noc, port: 1883, topicPrefix: "edgemonitor/lab"}
     } + if $leds then {leds: {sysfsRoot: $sys, indicators: [{source: "overall", driver: "ledclass",

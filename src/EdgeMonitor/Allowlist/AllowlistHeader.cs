@@ -12,7 +12,7 @@ public static class AllowlistHeader
     {
         var sb = new StringBuilder();
         string format = o.Format.ToString().ToLowerInvariant();
-        sb.AppendLine($"{c} EdgeMonitor allowlist {o.Version} (edgemonitor allowlist --format {format})");
+        sb.AppendLine($"{c} EdgeMonitor allowlist {o.Version} (edgemonitor allowlist --format {format}), config: {o.Config}");
         sb.AppendLine($"{c} profiles: {(o.Profiles.Count == 0 ? "(none)" : string.Join(", ", o.Profiles))}");
         if (o.Format == AllowlistFormat.Text)
             sb.AppendLine($"{c} Source of every rule: the device segment{(o.Segment.IsEmpty ? " (its VLAN or interface)" : $" ({o.Segment.Describe()})")}.");

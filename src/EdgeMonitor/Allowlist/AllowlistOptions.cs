@@ -94,4 +94,7 @@ public sealed class AllowlistOptions
     public IReadOnlyList<string> Included { get; init; } = [];
 
     public string Version { get; init; } = "";
+
+    /// <summary>Which configuration the rules come from, for the header.</summary>
+    public string Config { get; init; } = "embedded default";
 }

@@ -24,7 +24,8 @@ public static class AllowlistCommand
         timeout >= 600 s, the Cisco RV34x firmware note).
           --from X         the device segment: an interface (br-iot) and/or a source prefix
                            (10.0.20.0/24, fd00:20::/64); repeatable; needed by every format but text, ipset
-          --config PATH    configuration file (default: the embedded default, every profile)
+          --config PATH    configuration file (default: as `run`: $CONFIGURATION_DIRECTORY/edgemonitor.json,
+                           else /etc/edgemonitor/edgemonitor.json, else the embedded default)
           --profile NAME   only this built-in profile (repeatable); replaces the config's list
           --format F       fw4 (default): OpenWrt snippet for /etc/nftables.d/ plus /etc/config/dhcp ipsets
                            nftables: a table of its own for /etc/nftables.conf
@@ -43,7 +44,7 @@ public static class AllowlistCommand
 
     private static Task<int> Run(Args args)
     {
-        string? configPath = args.Option("--config");
+        string? configPath = ConfigOption.Read(args);
         List<string> profiles = ProfileOption.Read(args);
         string format = args.Option("--format") ?? "fw4";
         List<string> from = args.Options("--from");
@@ -122,6 +123,7 @@ public static class AllowlistCommand
             Profiles = config.Profiles,
             Included = included,
             Version = Verbs.Version,
+            Config = configPath ?? "embedded default",
         }));
         return Task.FromResult(ExitCodes.Ok);
     }

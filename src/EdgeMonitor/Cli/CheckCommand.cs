@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Monitoring;
 using EdgeMonitor.Probes;
+using EdgeMonitor.Probes.Dhcp;
 using EdgeMonitor.Reporting;
 
 namespace EdgeMonitor.Cli;
@@ -10,13 +11,15 @@ public static class CheckCommand
 {
     public static Verb Verb { get; } = new("check", "check every selected endpoint once and print why each fails",
         """
-        usage: edgemonitor check [--config PATH] [--profile NAME]... [--json]
+        usage: edgemonitor check [--config PATH] [--profile NAME]... [--json] [--wide]
 
         Runs every target of the selected profiles once, concurrently within probe.concurrency,
         and prints a table and a summary.
-          --config PATH    configuration file (default: the embedded default, every profile)
+          --config PATH    configuration file (default: as `run`: $CONFIGURATION_DIRECTORY/edgemonitor.json,
+                           else /etc/edgemonitor/edgemonitor.json, else the embedded default)
           --profile NAME   only this built-in profile (repeatable); replaces the config's list
           --json           one JSON object: overall, profiles, groups, results
+          --wide           full rows (default on a terminal: rows cut to its width with an ellipsis)
 
         exit: 0 ok, 1 degraded, 2 failing, 3 unknown, 64 usage error, 78 config error
 
@@ -24,14 +27,16 @@ public static class CheckCommand
 
     private static async Task<int> RunAsync(Args args)
     {
-        string? configPath = args.Option("--config");
+        string? configPath = ConfigOption.Read(args);
         List<string> profiles = ProfileOption.Read(args);
         bool json = args.Flag("--json");
+        bool wide = args.Flag("--wide");
         args.EnsureEmpty();
 
         EdgeMonitorConfig config = ConfigLoader.Load(configPath);
         ConfigLoader.SelectProfiles(config, profiles, configPath ?? ConfigLoader.EmbeddedName);
-        IReadOnlyList<Target> targets = TargetCatalog.Build(config);
+        NtpServerChoice? learnedNtp = MonitorSetup.LearnNtp(config, out string? noDhcpNtp);
+        IReadOnlyList<Target> targets = TargetCatalog.Build(config, learnedNtp: learnedNtp);
         ProbeEnvironment env = EnvironmentFactory.Create(config);
         var runner = new ProbeRunner(env);
         // Idle checks hold a silent connection for idleSeconds: each gets its own lane and time limit.
@@ -68,7 +73,7 @@ public static class CheckCommand
         if (json)
             Console.Out.WriteLine(StatusJson.Serialize(snapshot));
         else
-            Console.Out.Write(StatusTable.Render(snapshot, wall));
+            Console.Out.Write(StatusTable.Render(snapshot, wall, configPath, TerminalWidth(), wide, NtpLine(config, learnedNtp, noDhcpNtp)));
 
         return snapshot.Overall switch
         {
@@ -77,5 +82,34 @@ public static class CheckCommand
             Status.Failing => ExitCodes.Failing,
             _ => ExitCodes.Unknown,
         };
+    }
+
+    /// <summary>Which NTP server stands for the DHCP one, and from where; null when no selected profile follows DHCP's.</summary>
+    private static string? NtpLine(EdgeMonitorConfig config, NtpServerChoice? learned, string? why)
+    {
+        if (!TargetCatalog.WantsDhcpNtp(config))
+            return null;
+        if ((TargetCatalog.NtpServer(config) ?? learned) is { } ntp)
+            return $"ntp server: {ntp.Host}:{ntp.Port} from {ntp.Source}";
+        return config.Ntp.FromDhcp
+            ? $"ntp server: none from DHCP ({why}): the fixed pools are checked"
+            : "ntp server: not learnt (ntp.fromDhcp is false): the fixed pools are checked";
+    }
+
+    /// <summary>The terminal's width, else $COLUMNS, else none (piped output keeps full rows).</summary>
+    private static int? TerminalWidth()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns > 0)
+            return columns;
+        if (Console.IsOutputRedirected)
+            return null;
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }

@@ -33,7 +33,7 @@ public static class DisplayCommand
 
     private static async Task<int> RunAsync(Args args)
     {
-        string? configPath = args.Option("--config");
+        string? configPath = ConfigOption.Read(args);
         string stateDir = StateFile.DirectoryFor(args.Option("--state-dir"));
         int? seconds = args.IntOption("--seconds", 0, 86400);
         bool test = args.Flag("test");
@@ -41,7 +41,7 @@ public static class DisplayCommand
         if (!test)
             throw new UsageException("give test");
 
-        EdgeMonitorConfig config = ConfigLoader.Load(configPath ?? RunCommand.ResolveConfigPath(null));
+        EdgeMonitorConfig config = ConfigLoader.Load(configPath);
         if (!config.Display.Enabled)
             throw new ConfigException(configPath ?? ConfigLoader.EmbeddedName, "$.display.kind", "is off: no display to test");
 

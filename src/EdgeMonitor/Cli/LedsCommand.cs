@@ -41,7 +41,7 @@ public static class LedsCommand
 
     private static async Task<int> RunAsync(Args args)
     {
-        string? configPath = args.Option("--config");
+        string? configPath = ConfigOption.Read(args);
         int? seconds = args.IntOption("--seconds", 0, 86400);
         // Args reads options and flags; the sub-command and the status are words taken the same way.
         string[] actions = [.. new[] { "test", "show", "off", "list" }.Where(args.Flag)];
@@ -58,6 +58,7 @@ public static class LedsCommand
             throw new UsageException("--seconds goes with show");
 
         EdgeMonitorConfig config = ConfigLoader.Load(configPath);
+        Console.Out.WriteLine(ConfigOption.Banner(configPath));
         LedsConfig leds = config.Leds;
         if (action == "list")
             return List(leds);

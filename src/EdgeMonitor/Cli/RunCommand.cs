@@ -34,7 +34,7 @@ public static class RunCommand
 
     private static async Task<int> RunAsync(Args args)
     {
-        string? configPath = ResolveConfigPath(args.Option("--config"));
+        string? configPath = ConfigOption.Read(args);
         string stateDir = StateFile.DirectoryFor(args.Option("--state-dir"));
         args.EnsureEmpty();
 
@@ -187,22 +187,5 @@ public static class RunCommand
         {
             log.Error("reload failed, keeping the running configuration: {Error}", e.Message);
         }
-    }
-
-    /// <summary>An explicit --config, else the systemd ConfigurationDirectory's file, else /etc's, else the embedded default.</summary>
-    internal static string? ResolveConfigPath(string? option)
-    {
-        if (option is not null)
-            return option;
-        string? confDir = Environment.GetEnvironmentVariable("CONFIGURATION_DIRECTORY");
-        foreach (string? dir in new[] { confDir?.Split(':')[0], "/etc/edgemonitor" })
-        {
-            if (string.IsNullOrEmpty(dir))
-                continue;
-            string p = Path.Combine(dir, "edgemonitor.json");
-            if (File.Exists(p))
-                return p;
-        }
-        return null;
     }
 }

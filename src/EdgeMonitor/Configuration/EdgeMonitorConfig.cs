@@ -66,6 +66,12 @@ public sealed class NtpConfig
     /// <summary>The DHCP-advertised NTP server (host[:port]); replaces the fixed pools where a guide says so.</summary>
     public string? Server { get; set; }
 
+    /// <summary>
+    /// Without ntp.server: learn the server the site's DHCP advertises (option 42) the way a
+    /// device would (DHCPINFORM on the default route's interface, else this box's DHCP lease).
+    /// </summary>
+    public bool FromDhcp { get; set; } = true;
+
     /// <summary>A local clock off by more than this fails as clock_skew.</summary>
     public int MaxOffsetMs { get; set; } = 1000;
 }
@@ -85,6 +91,12 @@ public sealed class ProbeConfig
 
     /// <summary>off | optional | required: how IPv6 results weigh. Optional: a failure only degrades.</summary>
     public string Ipv6 { get; set; } = "optional";
+
+    /// <summary>
+    /// A test lab stands in for the vendors: built-in names may resolve to private addresses and
+    /// tls.extraCaFile may anchor their certificates. Never on a real site (it would hide a DNS filter or TLS inspection).
+    /// </summary>
+    public bool Lab { get; set; }
 
     /// <summary>How many addresses of one name are probed per family; a load balancer's every address must pass.</summary>
     public int MaxAddresses { get; set; } = 4;

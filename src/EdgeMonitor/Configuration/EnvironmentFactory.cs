@@ -31,6 +31,7 @@ public static class EnvironmentFactory
             MaxAddresses = c.Probe.MaxAddresses,
             Ipv6 = c.Probe.Ipv6 switch { "off" => Ipv6Mode.Off, "required" => Ipv6Mode.Required, _ => Ipv6Mode.Optional },
             ExtraCas = cas,
+            Lab = c.Probe.Lab,
             MaxClockOffset = TimeSpan.FromMilliseconds(c.Ntp.MaxOffsetMs),
         };
     }

@@ -1,4 +1,5 @@
 using EdgeMonitor.Probes;
+using EdgeMonitor.Probes.Dhcp;
 using EdgeMonitor.Profiles;
 
 namespace EdgeMonitor.Configuration;
@@ -8,24 +9,29 @@ public static class TargetCatalog
 {
     public const string CustomProfile = "custom";
 
-    public static IReadOnlyList<Target> Build(EdgeMonitorConfig c, string source = "config")
+    /// <summary>Whether any selected profile follows the DHCP-advertised NTP server (so it is worth learning).</summary>
+    public static bool WantsDhcpNtp(EdgeMonitorConfig c) =>
+        c.Profiles.Any(n => BuiltInProfiles.Find(n)?.Targets.Any(t => t.UnlessDhcpNtp) == true);
+
+    /// <param name="learnedNtp">The NTP server learnt from DHCP; ntp.server set by hand wins over it.</param>
+    public static IReadOnlyList<Target> Build(EdgeMonitorConfig c, string source = "config", NtpServerChoice? learnedNtp = null)
     {
+        NtpServerChoice? dhcpNtp = NtpServer(c) ?? learnedNtp;
         var targets = new List<Target>();
         foreach (string name in c.Profiles.Distinct())
         {
             Profile p = BuiltInProfiles.Find(name) ?? throw new ConfigException(source, "$.profiles", $"unknown profile '{name}'");
             foreach (Target t in p.Targets)
             {
-                if (t.UnlessDhcpNtp && c.Ntp.Server is not null)
+                if (t.UnlessDhcpNtp && dhcpNtp is not null)
                     continue;
                 targets.Add(t);
             }
             // DT: "The DHCP server on the local network is used for ... NTP": when one is configured it replaces the pools.
-            if (c.Ntp.Server is { } ntp && p.Targets.Any(t => t.UnlessDhcpNtp))
+            if (dhcpNtp is not null && p.Targets.Any(t => t.UnlessDhcpNtp))
             {
-                AddressMap.TryParseHostPort(ntp, out string host, out int? port);
-                targets.Add(new Target(name, "ntp-dhcp", "ntp", host, port ?? 123, Requirement.Required, Role.Primary, "ntp",
-                    "DT: the NTP server advertised by DHCP (ntp.server)"));
+                targets.Add(new Target(name, "ntp-dhcp", "ntp", dhcpNtp.Host, dhcpNtp.Port, Requirement.Required, Role.Primary, "ntp",
+                    $"DT: the NTP server advertised by DHCP ({dhcpNtp.Source})"));
             }
         }
 
@@ -51,6 +57,15 @@ public static class TargetCatalog
             targets[at] = req == Requirement.Blocked ? t with { Requirement = req, Kind = "blocked" } : t with { Requirement = req };
         }
         return targets;
+    }
+
+    /// <summary>ntp.server, set by hand.</summary>
+    public static NtpServerChoice? NtpServer(EdgeMonitorConfig c)
+    {
+        if (c.Ntp.Server is not { } ntp)
+            return null;
+        AddressMap.TryParseHostPort(ntp, out string host, out int? port);
+        return new NtpServerChoice(host, port ?? 123, "ntp.server in the config");
     }
 
     private static Target FromConfig(TargetConfig tc, string path, string source)

@@ -25,7 +25,8 @@ public sealed class DnsProbe : IProbe
             return ProbeOutcome.Ok($"{context.HostName}: not resolved, addressMap or literal gives {given.Address}");
         Family family = context.Family == Family.Any ? Family.IPv4 : context.Family;
         IResolver resolver = context.Environment.Resolver;
-        DnsAnswer answer = await resolver.ResolveAsync(context.HostName, family, context.Timeout).ConfigureAwait(false);
+        DnsAnswer answer = DnsFilter.Judge(await resolver.ResolveAsync(context.HostName, family, context.Timeout).ConfigureAwait(false),
+            context.Target, context.Environment.Lab);
         string detail = $"{answer.Detail} ({resolver.Describe})";
         return answer.Ok ? ProbeOutcome.Ok(detail) : ProbeOutcome.Fail(answer.Reason, detail);
     }

@@ -17,8 +17,14 @@ public sealed record ProbeEnvironment
     /// <summary>Addresses of one name probed per family (probe.maxAddresses): the firewall must pass each.</summary>
     public int MaxAddresses { get; init; } = 4;
 
-    /// <summary>Extra trust anchors beside the system store (tls.extraCaFile).</summary>
+    /// <summary>Extra trust anchors beside the system store (tls.extraCaFile); for public targets only in a lab.</summary>
     public X509Certificate2Collection ExtraCas { get; init; } = [];
+
+    /// <summary>probe.lab: a test lab stands in for the vendors' public services (private addresses, a lab CA).</summary>
+    public bool Lab { get; init; }
+
+    /// <summary>The extra CAs this target may be anchored by: none for a vendor's public service outside a lab.</summary>
+    public X509Certificate2Collection TrustFor(Target target) => target.Public && !Lab ? [] : ExtraCas;
 
     /// <summary>A local clock off by more than this fails as clock_skew.</summary>
     public TimeSpan MaxClockOffset { get; init; } = TimeSpan.FromSeconds(1);

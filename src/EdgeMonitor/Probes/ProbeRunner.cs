@@ -49,13 +49,18 @@ public sealed class ProbeRunner(ProbeEnvironment env)
         }
 
         // Resolve A and AAAA separately: each family passes or fails on its own.
-        var answers = await Task.WhenAll(families.Select(f => ResolveAsync(target.Host, f, ct))).ConfigureAwait(false);
+        var answers = (await Task.WhenAll(families.Select(f => ResolveAsync(target.Host, f, ct))).ConfigureAwait(false))
+            .Select(a => DnsFilter.Judge(a, target, env.Lab)).ToArray();
         DnsAnswer v4 = answers[0];
         DnsAnswer? v6 = answers.Length > 1 ? answers[1] : null;
 
         // A name with no address of any kind is one DNS failure, not one per family.
         if (!v4.Ok && (v6 is null || !v6.Ok) && (v6 is null || v6.Reason == v4.Reason || v6.Reason == Reason.DnsNoAddress))
-            return [DnsFailure(target, Family.Any, v4)];
+        {
+            // A filter sinkholing both families (0.0.0.0 and ::) is told in one row naming both answers.
+            DnsAnswer both = v4.Reason == Reason.DnsFiltered && v6 is { Reason: Reason.DnsFiltered } ? v4 with { Detail = $"{v4.Detail}; AAAA: {v6.Detail}" } : v4;
+            return [DnsFailure(target, Family.Any, both)];
+        }
 
         var results = new List<Task<ProbeResult>>(2);
         results.Add(v4.Ok

@@ -11,6 +11,10 @@ public enum Reason
     DnsServfail,
     DnsTimeout,
     DnsNoAddress,
+    /// <summary>The name resolved to an address its service cannot have (0.0.0.0, loopback, private for a public name): a DNS filter's answer.</summary>
+    DnsFiltered,
+    /// <summary>The DNS server could not be reached at all (no route, port unreachable): not a timeout.</summary>
+    DnsUnreachable,
     TcpRefused,
     TcpTimeout,
     TcpUnreachable,
@@ -42,7 +46,7 @@ public static class ReasonCodes
 {
     private static readonly string[] Codes =
     [
-        "ok", "dns_nxdomain", "dns_servfail", "dns_timeout", "dns_no_address",
+        "ok", "dns_nxdomain", "dns_servfail", "dns_timeout", "dns_no_address", "dns_filtered", "dns_unreachable",
         "tcp_refused", "tcp_timeout", "tcp_unreachable", "tcp_reset",
         "tls_untrusted", "tls_intercepted", "tls_sni_filtered", "tls_expired", "tls_name_mismatch",
         "tls_timeout", "tls_protocol",
@@ -79,6 +83,6 @@ public static class ReasonCodes
 
     /// <summary>Failures that say "nothing got through at all" rather than "something answered wrongly".</summary>
     public static bool IsNetworkLevel(this Reason reason) => reason is
-        Reason.DnsTimeout or Reason.DnsServfail or Reason.TcpTimeout or Reason.TcpUnreachable
+        Reason.DnsTimeout or Reason.DnsServfail or Reason.DnsUnreachable or Reason.TcpTimeout or Reason.TcpUnreachable
         or Reason.TcpRefused or Reason.TlsTimeout or Reason.HttpTimeout or Reason.NtpTimeout;
 }

@@ -116,7 +116,7 @@ public sealed class SystemResolver : IResolver
         try
         {
             DnsAnswer direct = await new ServerResolver(ns).ResolveAsync(name, family, timeout).ConfigureAwait(false);
-            return direct.Reason is Reason.DnsTimeout or Reason.DnsServfail
+            return direct.Reason is Reason.DnsTimeout or Reason.DnsServfail or Reason.DnsUnreachable
                 ? direct with { Detail = $"{name}: system resolver failed for {rr}; asked {ns} directly: {direct.Detail}" }
                 : fallback;
         }

@@ -85,7 +85,7 @@ public sealed class ServerResolver(IPEndPoint server) : IResolver
             catch (SocketException e)
             {
                 // ICMP port unreachable (nothing listens, or a firewall rejects), or no route to the server.
-                return new DnsAnswer(Reason.DnsTimeout, [], $"{name}: no {rr} answer from {server}: {Explain(e.SocketErrorCode)}");
+                return new DnsAnswer(Reason.DnsUnreachable, [], $"{name}: cannot reach the DNS server {server}: {Explain(e.SocketErrorCode)}");
             }
         }
         finally
@@ -173,7 +173,8 @@ public sealed class ServerResolver(IPEndPoint server) : IResolver
     private static string Explain(SocketError e) => e switch
     {
         SocketError.ConnectionRefused => "port unreachable (nothing listens there, or a firewall rejects)",
-        SocketError.NetworkUnreachable or SocketError.HostUnreachable => $"unreachable ({e})",
+        SocketError.NetworkUnreachable or SocketError.NetworkDown => $"no route to it ({e}): is this box's uplink up?",
+        SocketError.HostUnreachable => $"unreachable ({e})",
         _ => e.ToString(),
     };
 }

@@ -87,5 +87,11 @@ public sealed record Target(
     /// <summary>This target stands only while no DHCP-advertised NTP server is configured.</summary>
     public bool UnlessDhcpNtp { get; init; }
 
+    /// <summary>
+    /// A vendor's public service (every built-in target): its name must resolve to a public
+    /// address and its certificate chain to the public roots, whatever the site adds.
+    /// </summary>
+    public bool Public { get; init; }
+
     public string Key => $"{Profile}/{Id}";
 }

@@ -10,9 +10,11 @@ namespace EdgeMonitor.Probes;
 
 /// <summary>
 /// kind tls: a TLS handshake with SNI = the target's name, the chain validated against the
-/// system store plus tls.extraCaFile, optional ALPN. A handshake with the real name that is
-/// reset, closed or stalls is retried once with a neutral name to the same address: when that
-/// one completes, the firewall filters by SNI (the Cisco RV34x content-filter case).
+/// system store plus tls.extraCaFile (for a vendor's public service only in a lab), optional
+/// ALPN. A handshake with the real name that is reset, closed or silent right after the
+/// ClientHello is tried with a neutral name to the same address: when that one completes, the
+/// firewall filters by SNI (the Cisco RV34x content-filter case). A handshake that was
+/// progressing when time ran out is slow, never filtered.
 /// </summary>
 public sealed class TlsProbe : IProbe
 {
@@ -34,6 +36,10 @@ public sealed class TlsProbe : IProbe
         public CertFacts? Cert;
         public SslApplicationProtocol Alpn;
         public SslProtocols Protocol;
+        public ObservedStream? Observed;
+
+        /// <summary>What the peer has sent so far: progress, read while the handshake runs.</summary>
+        public long BytesRead => Observed?.BytesRead ?? 0;
     }
 
     /// <summary>The presented leaf and what chain building said about it.</summary>
@@ -48,37 +54,44 @@ public sealed class TlsProbe : IProbe
         var (socket, failure) = await Connector.ConnectAsync(endpoint, ctx.Timeout).ConfigureAwait(false);
         if (socket is null)
             return failure!;
+        X509Certificate2Collection trust = ctx.Environment.TrustFor(ctx.Target);
+        bool named = !IPAddress.TryParse(ctx.HostName, out _);
 
-        // The real handshake gets half the budget, so a stall leaves time for the neutral one.
-        Attempt first;
-        using (var phase = CancellationTokenSource.CreateLinkedTokenSource(ctx.Timeout))
+        // The real handshake may use the whole budget: a server still answering is slow, not a filter.
+        // Only silence after the ClientHello for half the budget starts the neutral-name handshake
+        // beside it, so a filter that drops silently is still told apart in time.
+        var first = new Attempt();
+        Task real = HandshakeAsync(first, socket, ctx.HostName, ctx.Target.Alpn, trust, ctx.Timeout);
+        using var neutralStop = CancellationTokenSource.CreateLinkedTokenSource(ctx.Timeout);
+        Task<bool>? neutral = null;
+        TimeSpan half = ctx.Environment.Timeout / 2 - Stopwatch.GetElapsedTime(start);
+        if (await Task.WhenAny(real, Task.Delay(half > TimeSpan.Zero ? half : TimeSpan.Zero, ctx.Timeout)).ConfigureAwait(false) != real
+            && first.BytesRead == 0 && named)
         {
-            TimeSpan left = ctx.Environment.Timeout / 2 - Stopwatch.GetElapsedTime(start);
-            phase.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-            first = await HandshakeAsync(socket, ctx.HostName, ctx.Target.Alpn, ctx.Environment.ExtraCas, phase.Token).ConfigureAwait(false);
+            neutral = NeutralCompletesAsync(endpoint, neutralStop.Token);
         }
+        await real.ConfigureAwait(false);
 
         switch (first.Ending)
         {
             case Ending.Completed:
+                await neutralStop.CancelAsync().ConfigureAwait(false);
                 return Verdict(ctx, first);
             case Ending.Protocol:
-                return ProbeOutcome.Fail(Reason.TlsProtocol, $"{endpoint}: {first.Detail}");
+                await neutralStop.CancelAsync().ConfigureAwait(false);
+                return ctx.Target.Alpn is { } alpn
+                    ? await WithoutAlpnAsync(ctx, endpoint, trust, alpn, first).ConfigureAwait(false)
+                    : ProbeOutcome.Fail(Reason.TlsProtocol, $"{endpoint}: {first.Detail}");
+            case Ending.Stalled when first.BytesRead > 0:
+                await neutralStop.CancelAsync().ConfigureAwait(false);
+                return ProbeOutcome.Fail(Reason.TlsTimeout,
+                    $"{endpoint} was still answering the handshake ({first.BytesRead} bytes) when time ran out: slow, not filtered");
         }
 
-        // Reset, closed or silent on the real name: does the same address complete a handshake for a neutral one?
-        bool neutralCompletes = false;
-        if (!ctx.Timeout.IsCancellationRequested && !IPAddress.TryParse(ctx.HostName, out _))
-        {
-            var (again, _) = await Connector.ConnectAsync(endpoint, ctx.Timeout).ConfigureAwait(false);
-            if (again is not null)
-            {
-                // Any certificate will do here: only whether a handshake completes matters.
-                Attempt neutral = await HandshakeAsync(again, NeutralSni, null, null, ctx.Timeout).ConfigureAwait(false);
-                neutralCompletes = neutral.Ending == Ending.Completed;
-            }
-        }
-        if (neutralCompletes)
+        // Reset, closed or silent right after the ClientHello: does the same address complete a handshake for a neutral name?
+        if (neutral is null && named && !ctx.Timeout.IsCancellationRequested)
+            neutral = NeutralCompletesAsync(endpoint, neutralStop.Token);
+        if (neutral is not null && await neutral.ConfigureAwait(false))
         {
             return ProbeOutcome.Fail(Reason.TlsSniFiltered,
                 $"handshake for {ctx.HostName} {first.Detail}, but one for the neutral name {NeutralSni} completes on {endpoint}: filtered by SNI");
@@ -91,7 +104,38 @@ public sealed class TlsProbe : IProbe
         };
     }
 
-    private static ProbeOutcome Verdict(ProbeContext ctx, Attempt a)
+    /// <summary>A handshake for <see cref="NeutralSni"/> on a fresh connection; any certificate will do, only completion matters.</summary>
+    private static async Task<bool> NeutralCompletesAsync(IPEndPoint endpoint, CancellationToken ct)
+    {
+        var (socket, _) = await Connector.ConnectAsync(endpoint, ct).ConfigureAwait(false);
+        if (socket is null)
+            return false;
+        var neutral = new Attempt();
+        await HandshakeAsync(neutral, socket, NeutralSni, null, null, ct).ConfigureAwait(false);
+        return neutral.Ending == Ending.Completed;
+    }
+
+    /// <summary>
+    /// The handshake offering the device's ALPN was refused. Before blaming the protocol, find
+    /// out what answered: the same handshake without ALPN shows the certificate. An inspecting
+    /// proxy that cannot speak h2 is interception "and it refuses h2"; the real, trusted service
+    /// refusing it is a protocol failure.
+    /// </summary>
+    private static async Task<ProbeOutcome> WithoutAlpnAsync(ProbeContext ctx, IPEndPoint endpoint, X509Certificate2Collection trust, string alpn, Attempt refused)
+    {
+        var (socket, _) = await Connector.ConnectAsync(endpoint, ctx.Timeout).ConfigureAwait(false);
+        var plain = new Attempt();
+        if (socket is not null)
+            await HandshakeAsync(plain, socket, ctx.HostName, null, trust, ctx.Timeout).ConfigureAwait(false);
+        if (plain.Ending != Ending.Completed)
+            return ProbeOutcome.Fail(Reason.TlsProtocol, $"{endpoint}: {refused.Detail}");
+        ProbeOutcome what = Verdict(ctx, plain, checkAlpn: false);
+        return what.Pass
+            ? ProbeOutcome.Fail(Reason.TlsProtocol, $"{endpoint}: {refused.Detail}; without ALPN it completes ({what.Detail}): the service itself refuses {alpn}")
+            : what with { Detail = $"{what.Detail}; and it refuses {alpn} ({refused.Detail})" };
+    }
+
+    private static ProbeOutcome Verdict(ProbeContext ctx, Attempt a, bool checkAlpn = true)
     {
         CertFacts? c = a.Cert;
         if (c is null || c.Missing)
@@ -101,10 +145,21 @@ public sealed class TlsProbe : IProbe
         int days = (int)Math.Floor((c.NotAfter - now).TotalDays);
         string expiry = days >= 0 ? $"expires {c.NotAfter:yyyy-MM-dd} ({days} days)" : $"expired {c.NotAfter:yyyy-MM-dd}";
         string facts = $"issuer '{c.Issuer}', subject '{c.Subject}', {expiry}";
+        string? wanted = checkAlpn ? ctx.Target.Alpn : null;
+        string refuses = wanted is not null && a.Alpn.ToString() != wanted ? $"; and it refuses {wanted}" : "";
 
         if (!c.Anchored)
         {
-            return ProbeOutcome.Fail(Reason.TlsUntrusted, $"chain not trusted ({Describe(c.Flags)}): {facts}")
+            // A vendor's public service always chains to the public roots, which is all its devices
+            // trust: a certificate naming the host under another issuer is a TLS-inspecting middlebox.
+            if (ctx.Target.Public && !c.NameMismatch)
+            {
+                return ProbeOutcome.Fail(Reason.TlsIntercepted,
+                    $"a certificate for {ctx.HostName} that does not chain to the public roots ({Describe(c.Flags)}): TLS inspection; "
+                    + $"exempt these hosts from inspection, the devices trust only public roots: {facts}{refuses}")
+                    with { Issuer = c.Issuer };
+            }
+            return ProbeOutcome.Fail(Reason.TlsUntrusted, $"chain not trusted ({Describe(c.Flags)}): {facts}{refuses}")
                 with { Issuer = c.Issuer };
         }
         if ((c.Flags & X509ChainStatusFlags.NotTimeValid) != 0)
@@ -118,7 +173,7 @@ public sealed class TlsProbe : IProbe
             return ProbeOutcome.Fail(Reason.TlsNameMismatch, $"certificate is for {c.Names}, not {ctx.HostName}: {facts}");
 
         string proto = a.Protocol switch { SslProtocols.Tls13 => "TLSv1.3", SslProtocols.Tls12 => "TLSv1.2", _ => a.Protocol.ToString() };
-        if (ctx.Target.Alpn is { } wanted && a.Alpn.ToString() != wanted)
+        if (wanted is not null && a.Alpn.ToString() != wanted)
         {
             string got = a.Alpn.Protocol.IsEmpty ? "none" : a.Alpn.ToString();
             return ProbeOutcome.Fail(Reason.TlsProtocol, $"server did not select ALPN {wanted} (selected: {got}); {proto}, {facts}");
@@ -127,12 +182,12 @@ public sealed class TlsProbe : IProbe
         return ProbeOutcome.Ok($"{proto}{alpn}, trusted by {c.Anchor}: {facts}");
     }
 
-    /// <summary>One connection, one handshake; never throws for what the peer does. Owns and disposes the socket.</summary>
+    /// <summary>One connection, one handshake, its facts in <paramref name="attempt"/>; never throws for what the peer does. Owns and disposes the socket.</summary>
     /// <param name="extraCas">Null: do not judge the certificate at all (the neutral handshake).</param>
-    private static async Task<Attempt> HandshakeAsync(Socket socket, string sni, string? alpn, X509Certificate2Collection? extraCas, CancellationToken ct)
+    private static async Task HandshakeAsync(Attempt attempt, Socket socket, string sni, string? alpn, X509Certificate2Collection? extraCas, CancellationToken ct)
     {
-        var attempt = new Attempt();
         var observed = new ObservedStream(new NetworkStream(socket, ownsSocket: true));
+        attempt.Observed = observed;
         await using var ssl = new SslStream(observed, leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions
         {
@@ -192,7 +247,6 @@ public sealed class TlsProbe : IProbe
                 _ => (Ending.Protocol, DescribeNonTls(observed.FirstBytes, alpn)),
             };
         }
-        return attempt;
     }
 
     private static CertFacts? Inspect(X509Certificate2? leaf, X509Chain? systemChain, SslPolicyErrors errors, X509Certificate2Collection extraCas)

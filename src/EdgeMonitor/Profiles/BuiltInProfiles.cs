@@ -60,7 +60,7 @@ public static class BuiltInProfiles
 
     private static Target T(string profile, string id, string kind, string host, int port, string group, string note,
         Requirement req = Requirement.Required, Role role = Role.Primary) =>
-        new(profile, id, kind, host, port, req, role, group, note);
+        new(profile, id, kind, host, port, req, role, group, note) { Public = true };
 
     private static Profile CloudTrax(string name, string description,
         (string Host, int Port, string Kind, string Note) cloud,

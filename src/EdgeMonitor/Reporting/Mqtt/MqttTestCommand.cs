@@ -22,7 +22,8 @@ public static class MqttTestCommand
         Assistant discovery to the broker of the config's mqtt section (enabled or not), then
         stays connected, answering `recheck` and `identify` on <prefix>/command, until Ctrl-C,
         SIGTERM or N seconds. Log lines go to stderr.
-          --config PATH    configuration file (default: the embedded default)
+          --config PATH    configuration file (default: as `run`: $CONFIGURATION_DIRECTORY/edgemonitor.json,
+                           else /etc/edgemonitor/edgemonitor.json, else the embedded default)
           --state-dir DIR  where the MQTT spool lives (default: $STATE_DIRECTORY, else /var/lib/edgemonitor)
           --seconds N      stop after N seconds
 
@@ -32,7 +33,7 @@ public static class MqttTestCommand
 
     private static async Task<int> RunAsync(Args args)
     {
-        string? configPath = args.Option("--config");
+        string? configPath = ConfigOption.Read(args);
         string stateDir = args.Option("--state-dir") ?? Environment.GetEnvironmentVariable("STATE_DIRECTORY") ?? "/var/lib/edgemonitor";
         int? seconds = args.IntOption("--seconds", 1, 86400);
         args.EnsureEmpty();
@@ -41,6 +42,7 @@ public static class MqttTestCommand
         config.Mqtt.Enabled = true;
         using var log = new LoggerConfiguration().MinimumLevel.Debug()
             .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
+        log.Information("{Config}", ConfigOption.Banner(configPath));
         string node = config.NodeName;
         IReadOnlyList<Target> targets = TargetCatalog.Build(config);
         var runner = new ProbeRunner(EnvironmentFactory.Create(config));
