@@ -172,7 +172,7 @@ public sealed unsafe class CharacterDeviceDriver : GpioDriver
             if (old is not null && pin.Mode != PinMode.Output && _events is not null && Thread.CurrentThread != _events)
             {
                 long mine = WakeEventThread();
-                while (Volatile.Read(ref _seenGeneration) < mine && !_stopping)
+                while (Volatile.Read(ref _seenGeneration) < mine && !_stopping && _events.IsAlive)
                     Monitor.Wait(_gate, TimeSpan.FromSeconds(1));
             }
         }
