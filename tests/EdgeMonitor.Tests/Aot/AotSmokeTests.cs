@@ -121,8 +121,9 @@ public abstract class AotSmokeTests(AotBinary aot)
     /// <summary>
     /// Every built-in profile against real servers (the firewall lab: nginx TLS and HTTP under a
     /// lab CA, dnsmasq, chronyd, sshd banners) in namespaces: with the open policy every result
-    /// passes; behind a TLS-inspecting proxy with a rogue CA the TLS targets are intercepted.
-    /// 12 s probe timeout and 8 probes in flight: enough for TLS handshakes under emulation.
+    /// passes (every name resolved by the lab's dnsmasq); behind a TLS-inspecting proxy with a
+    /// rogue CA the TLS targets are intercepted. 12 s probe timeout and 8 probes in flight:
+    /// enough for TLS handshakes under emulation.
     /// </summary>
     [LabFact("nft", "dnsmasq", "nginx", "chronyd", "mosquitto", "openssl", "jq", "perl")]
     public void Check_against_real_servers_classifies_open_and_intercepted()
@@ -131,7 +132,6 @@ public abstract class AotSmokeTests(AotBinary aot)
         string script = $$"""
             set -e
             . '{{Path.Combine(AotBinary.RepoRoot(), "scripts", "lab", "lab.sh")}}'
-
             trap lab_down EXIT
             lab_up >&2
             jq '.probe.timeoutMs = 12000 | .probe.concurrency = 8' "$RUN/edgemonitor.json" >"$RUN/emulated.json"

@@ -66,7 +66,11 @@ public abstract class DebPackageTests(AotBinary aot, string debArch)
             mount -t tmpfs tmpfs "$t"
             mkdir "$t/upper" "$t/work" "$t/root"
             mount -t overlay overlay -o lowerdir=/,upperdir="$t/upper",workdir="$t/work" "$t/root"
-            mount --bind /proc "$t/root/proc"; mount --bind /dev "$t/root/dev"
+            mount --bind /proc "$t/root/proc"
+            # Only the harmless device nodes: the package's tmpfiles rule (chgrp /dev/gpiochip*)
+            # must not reach this machine's devices.
+            mount -t tmpfs tmpfs "$t/root/dev"
+            for d in null zero random urandom; do touch "$t/root/dev/$d"; mount --bind "/dev/$d" "$t/root/dev/$d"; done
             cp '{{deb}}' "$t/root/tmp/edgemonitor.deb"
             c() { chroot "$t/root" "$@"; }
             c dpkg -i /tmp/edgemonitor.deb >&2
