@@ -1,4 +1,3 @@
-using System.Reflection;
 using EdgeMonitor.Configuration;
 
 namespace EdgeMonitor.Cli;
@@ -17,11 +16,10 @@ public static class Verbs
         AllowlistCommand.Verb,
         LedsCommand.Verb,
         EchoServerCommand.Verb,
-        Reporting.Mqtt.MqttTestCommand.Verb,
+        MqttTestCommand.Verb,
     ];
 
-    public static string Version =>
-        typeof(Verbs).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public static string Version => Hosting.AppInfo.Version;
 
     public static async Task<int> MainAsync(string[] argv)
     {
