@@ -30,7 +30,7 @@ internal sealed class EventPump(Spool spool)
         {
             if (_inFlight >= Window)
                 break;
-            connection.Publish(r.Topic, r.Payload, retain: false, r.Seq);
+            _ = connection.Publish(r.Topic, r.Payload, retain: false, r.Seq);
             _inFlight++;
             _sentUpTo = r.Seq;
         }

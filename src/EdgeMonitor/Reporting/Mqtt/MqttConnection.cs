@@ -118,12 +118,14 @@ internal sealed class MqttConnection : IAsyncDisposable
 
     /// <summary>
     /// A QoS 1 publish, in call order (MQTTnet sends one packet at a time, first come first
-    /// served). An event's PUBACK comes back as <see cref="DeliveredInput"/>; a failure is
-    /// reported by the connection's loss, and the spool sends the event again.
+    /// served); true once the broker acknowledged it. An event's PUBACK also comes back as
+    /// <see cref="DeliveredInput"/>. A failure is reported as the connection's loss; whatever
+    /// was not acknowledged is sent again on the next connection.
     /// </summary>
-    public void Publish(string topic, byte[] payload, bool retain, long? eventSeq = null) => _ = PublishAsync(topic, payload, retain, eventSeq);
+    public Task<bool> Publish(string topic, byte[] payload, bool retain, long? eventSeq = null) =>
+        PublishAsync(topic, payload, retain, eventSeq, _life.Token);
 
-    private async Task PublishAsync(string topic, byte[] payload, bool retain, long? eventSeq)
+    private async Task<bool> PublishAsync(string topic, byte[] payload, bool retain, long? eventSeq, CancellationToken cancel)
     {
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
@@ -133,34 +135,26 @@ internal sealed class MqttConnection : IAsyncDisposable
             .Build();
         try
         {
-            var result = await _client.PublishAsync(message, _life.Token).ConfigureAwait(false);
+            var result = await _client.PublishAsync(message, cancel).ConfigureAwait(false);
             if (eventSeq is long seq && result.IsSuccess)
                 _inputs.TryWrite(new DeliveredInput(Generation, seq));
+            return result.IsSuccess;
         }
-        catch (Exception e) when (!_life.IsCancellationRequested)
+        catch (Exception e) when (!cancel.IsCancellationRequested)
         {
             Lost($"publish failed: {Describe(e)}");
+            return false;
         }
         catch (Exception)
         {
-            // Closing: what was not acknowledged stays in the spool.
+            // Closing: what was not acknowledged stays to be sent again.
+            return false;
         }
     }
 
     /// <summary>Publishes and waits for the PUBACK, at most until <paramref name="by"/> is cancelled.</summary>
-    public async Task<bool> PublishAndWaitAsync(string topic, byte[] payload, bool retain, CancellationToken by)
-    {
-        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(retain).Build();
-        try
-        {
-            return (await _client.PublishAsync(message, by).ConfigureAwait(false)).IsSuccess;
-        }
-        catch (Exception)
-        {
-            return false;
-        }
-    }
+    public Task<bool> PublishAndWaitAsync(string topic, byte[] payload, bool retain, CancellationToken by) =>
+        PublishAsync(topic, payload, retain, null, by);
 
     /// <summary>A clean DISCONNECT (no last will) if still connected, at most 200 ms; then the client is gone.</summary>
     public async ValueTask DisposeAsync()

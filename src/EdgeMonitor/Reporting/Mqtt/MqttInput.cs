@@ -28,5 +28,8 @@ internal sealed record LostInput(long Generation, string Reason) : ConnectionInp
 /// <summary>The broker acknowledged (PUBACK) the event with this seq.</summary>
 internal sealed record DeliveredInput(long Generation, long Seq) : ConnectionInput(Generation);
 
+/// <summary>The broker acknowledged the empty retained message that deletes this topic.</summary>
+internal sealed record ClearedInput(long Generation, string Topic) : ConnectionInput(Generation);
+
 /// <summary>A message on the command topic. Payloads over <see cref="MqttCommands.MaxPayload"/> are not kept (Payload null).</summary>
 internal sealed record CommandInput(long Generation, string Topic, byte[]? Payload, long Length, bool Retained) : ConnectionInput(Generation);

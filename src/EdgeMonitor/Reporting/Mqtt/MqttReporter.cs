@@ -171,7 +171,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             if (_connected)
             {
                 _events.Pump(_connection!);
-                PublishUnpublished();
+                _ = PublishUnpublished();
             }
             now = _time.GetUtcNow();
             // Off the latency path, at most once a second: a crash in between costs duplicates
@@ -198,6 +198,14 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
                 break;
             case ReconfigureInput r:
                 await ReconfigureAsync(r).ConfigureAwait(false);
+                break;
+            case ClearedInput c:
+                // Acknowledged by the broker, whichever connection carried it.
+                if (_retained.All.TryGetValue(c.Topic, out var kept) && kept.Length == 0)
+                {
+                    _retained.Remove(c.Topic);
+                    _retainedDirty = true;
+                }
                 break;
             case ConnectionInput c when _connection is null || c.Generation != _generation:
                 break; // from a connection already replaced
@@ -250,7 +258,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         _attempts = 0;
         _lastFailure = null;
         _log.Information("MQTT connected to {Host}:{Port}; {Spooled} events to deliver", _settings.Host, _settings.Port, _spool.Count);
-        _connection!.Publish(_settings.Topics.Availability, MqttPayloads.Online, retain: true);
+        _ = _connection!.Publish(_settings.Topics.Availability, MqttPayloads.Online, retain: true);
         // Fresh uptime and spool counters for the status the broker keeps.
         if (_latest is not null)
             SetRetained(_settings.Topics.Status, StatusPayload(_latest));
@@ -369,7 +377,10 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         }
         // The old topics are cleared over the old connection before it closes (cleanly: no will).
         if (_connected)
-            PublishUnpublished();
+        {
+            using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
+            await Task.WhenAny(Task.WhenAll(PublishUnpublished()), Task.Delay(Timeout.Infinite, budget.Token)).ConfigureAwait(false);
+        }
         _log.Information("MQTT settings reloaded: reconnecting to {Host}:{Port} as {ClientId} under {Prefix}",
             _settings.Host, _settings.Port, _settings.ClientId, _settings.Topics.Prefix);
         await DropAsync().ConfigureAwait(false);
@@ -419,20 +430,29 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         _log.Information("MQTT clearing retained {Topic} (no longer configured)", topic);
     }
 
-    private void PublishUnpublished()
+    /// <summary>Publishes the kept topics not yet published; a cleared one leaves the store once the broker acknowledged it.</summary>
+    private List<Task<bool>> PublishUnpublished()
     {
+        var sent = new List<Task<bool>>(_unpublished.Count);
+        var connection = _connection!;
         foreach (string topic in _unpublished)
         {
             if (!_retained.All.TryGetValue(topic, out var payload))
                 continue;
-            _connection!.Publish(topic, payload, retain: true);
+            var publish = connection.Publish(topic, payload, retain: true);
             if (payload.Length == 0)
             {
-                _retained.Remove(topic);
-                _retainedDirty = true;
+                long generation = connection.Generation;
+                _ = publish.ContinueWith(t =>
+                {
+                    if (t.Result)
+                        _inputs.Writer.TryWrite(new ClearedInput(generation, topic));
+                }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             }
+            sent.Add(publish);
         }
         _unpublished.Clear();
+        return sent;
     }
 
     private byte[] StatusPayload(StatusSnapshot s) =>
