@@ -149,6 +149,7 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         sub.WaitFor(m => m.Count >= 9, "the first 9 events");
 
         broker.Stop();
+        WaitFor(() => log.Text.Contains("unreachable", StringComparison.Ordinal), "the first reporter finding the broker away", log);
         foreach (var c in changes[3..6])
             first.OnStatus(c);
         await first.DisposeAsync(); // the daemon restarts while the broker is away
