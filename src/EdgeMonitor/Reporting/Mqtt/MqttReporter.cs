@@ -27,7 +27,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _started;
     private readonly Spool _spool;
-    private readonly RetainedStore _retained;
+    private readonly RetainedTopics _retained;
     private readonly EventPump _events;
     private readonly MqttCommands _commands;
     private readonly Task _loop;
@@ -36,7 +36,6 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     // Owned by the loop task.
     private MqttSettings _settings;
     private IReadOnlyList<Target> _targets;
-    private readonly HashSet<string> _unpublished = new(StringComparer.Ordinal);
     private MqttConnection? _connection;
     private long _generation;
     private bool _connected;
@@ -46,7 +45,6 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     private DateTimeOffset _nextSave;
     private StatusSnapshot? _latest;
     private bool _fresh;
-    private bool _retainedDirty;
 
     private MqttReporter(MqttSettings settings, IReadOnlyList<Target> targets, Serilog.ILogger log, IMonitorControl control,
         TimeProvider time, Spool spool, RetainedStore retained)
@@ -57,7 +55,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         _time = time;
         _started = ProcessStart(time);
         _spool = spool;
-        _retained = retained;
+        _retained = new RetainedTopics(retained, log);
         _events = new EventPump(spool);
         _commands = new MqttCommands(control, log);
         _nextAttempt = time.GetUtcNow();
@@ -171,7 +169,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             if (_connected)
             {
                 _events.Pump(_connection!);
-                _ = PublishUnpublished();
+                _ = _retained.Publish(_connection!, _inputs.Writer);
             }
             now = _time.GetUtcNow();
             // Off the latency path, at most once a second: a crash in between costs duplicates
@@ -200,12 +198,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
                 await ReconfigureAsync(r).ConfigureAwait(false);
                 break;
             case ClearedInput c:
-                // Acknowledged by the broker, whichever connection carried it.
-                if (_retained.All.TryGetValue(c.Topic, out var kept) && kept.Length == 0)
-                {
-                    _retained.Remove(c.Topic);
-                    _retainedDirty = true;
-                }
+                _retained.Cleared(c.Topic);
                 break;
             case ConnectionInput c when _connection is null || c.Generation != _generation:
                 break; // from a connection already replaced
@@ -241,9 +234,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     private void Housekeeping()
     {
         _nextSave = _time.GetUtcNow() + TimeSpan.FromSeconds(1);
-        if (_retainedDirty)
-            _retained.Save();
-        _retainedDirty = false;
+        _retained.Save();
         _spool.SaveAck();
     }
 
@@ -261,8 +252,8 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         _ = _connection!.Publish(_settings.Topics.Availability, MqttPayloads.Online, retain: true);
         // Fresh uptime and spool counters for the status the broker keeps.
         if (_latest is not null)
-            SetRetained(_settings.Topics.Status, StatusPayload(_latest));
-        _unpublished.UnionWith(_retained.All.Keys);
+            _retained.Set(_settings.Topics.Status, StatusPayload(_latest));
+        _retained.AllUnpublished();
     }
 
     /// <summary>The connection failed or went away: drop it, log once per distinct reason, back off.</summary>
@@ -340,7 +331,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
                 _spool.Append(_settings.Topics.Events, seq => MqttPayloads.Event(seq, t));
             }
         }
-        SetRetained(_settings.Topics.Status, StatusPayload(change.Current));
+        _retained.Set(_settings.Topics.Status, StatusPayload(change.Current));
         var configured = _targets.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var key in change.ChangedResults.Select(r => r.Target.Key).Distinct())
         {
@@ -353,7 +344,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     {
         var results = s.Results.Where(r => r.Target.Key == key).ToList();
         if (results.Count > 0)
-            SetRetained(_settings.Topics.Target(results[0].Target.Profile, results[0].Target.Id), MqttPayloads.Target(results));
+            _retained.Set(_settings.Topics.Target(results[0].Target.Profile, results[0].Target.Id), MqttPayloads.Target(results));
     }
 
     private async Task ReconfigureAsync(ReconfigureInput r)
@@ -362,11 +353,11 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         _settings = r.Settings;
         _targets = r.Targets;
         if (old.Topics.Availability != r.Settings.Topics.Availability)
-            Clear(old.Topics.Availability);
+            _retained.Clear(old.Topics.Availability);
         Announce();
         if (_latest is not null)
         {
-            SetRetained(_settings.Topics.Status, StatusPayload(_latest));
+            _retained.Set(_settings.Topics.Status, StatusPayload(_latest));
             foreach (var key in _latest.Results.Select(x => x.Target.Key).Distinct().Where(k => r.Targets.Any(t => t.Key == k)))
                 SetTarget(_latest, key);
         }
@@ -379,7 +370,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         if (_connected)
         {
             using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
-            await Task.WhenAny(Task.WhenAll(PublishUnpublished()), Task.Delay(Timeout.Infinite, budget.Token)).ConfigureAwait(false);
+            await Task.WhenAny(Task.WhenAll(_retained.Publish(_connection!, _inputs.Writer)), Task.Delay(Timeout.Infinite, budget.Token)).ConfigureAwait(false);
         }
         _log.Information("MQTT settings reloaded: reconnecting to {Host}:{Port} as {ClientId} under {Prefix}",
             _settings.Host, _settings.Port, _settings.ClientId, _settings.Topics.Prefix);
@@ -403,56 +394,10 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             foreach (var (topic, payload) in MqttPayloads.DiscoveryAll(_settings.Topics, _settings.Site, _settings.Node, AppInfo.Version, _targets))
             {
                 wanted.Add(topic);
-                SetRetained(topic, payload);
+                _retained.Set(topic, payload);
             }
         }
-        foreach (string topic in _retained.All.Keys.Where(k => !wanted.Contains(k)).ToList())
-            Clear(topic);
-    }
-
-    private void SetRetained(string topic, byte[] payload)
-    {
-        if (_retained.All.TryGetValue(topic, out var kept) && kept.AsSpan().SequenceEqual(payload))
-            return;
-        _retained.Set(topic, payload);
-        _unpublished.Add(topic);
-        _retainedDirty = true;
-    }
-
-    /// <summary>An empty retained payload deletes the topic on the broker; kept (and saved) until published.</summary>
-    private void Clear(string topic)
-    {
-        if (_retained.All.TryGetValue(topic, out var kept) && kept.Length == 0)
-            return;
-        _retained.Set(topic, []);
-        _unpublished.Add(topic);
-        _retainedDirty = true;
-        _log.Information("MQTT clearing retained {Topic} (no longer configured)", topic);
-    }
-
-    /// <summary>Publishes the kept topics not yet published; a cleared one leaves the store once the broker acknowledged it.</summary>
-    private List<Task<bool>> PublishUnpublished()
-    {
-        var sent = new List<Task<bool>>(_unpublished.Count);
-        var connection = _connection!;
-        foreach (string topic in _unpublished)
-        {
-            if (!_retained.All.TryGetValue(topic, out var payload))
-                continue;
-            var publish = connection.Publish(topic, payload, retain: true);
-            if (payload.Length == 0)
-            {
-                long generation = connection.Generation;
-                _ = publish.ContinueWith(t =>
-                {
-                    if (t.Result)
-                        _inputs.Writer.TryWrite(new ClearedInput(generation, topic));
-                }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-            }
-            sent.Add(publish);
-        }
-        _unpublished.Clear();
-        return sent;
+        _retained.KeepOnly(wanted);
     }
 
     private byte[] StatusPayload(StatusSnapshot s) =>
