@@ -3,7 +3,7 @@
 # stops, starts or reconfigures a service of this machine.
 #
 #   scripts/install-deps.sh --run    what running it needs (scripts/run.sh): TLS, CA certificates,
-#                                    iproute2 for `run.sh --isolated`, libmosquitto1 for MQTT
+#                                    iproute2 for `run.sh --isolated` (MQTT is MQTTnet, compiled in)
 #   scripts/install-deps.sh [--test] everything the build, the tests and the lab need (scripts/test.sh)
 #
 # The test set (on top of the run set): real servers for the tests (mosquitto, chronyd, nginx,
@@ -23,15 +23,13 @@ esac
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 
-# libmosquitto1 (and :arm64 below): only until MQTT no longer goes through libmosquitto (the
-# MQTTnet change); then drop both.
-pkgs=(libssl3 ca-certificates iproute2 libmosquitto1)
+pkgs=(libssl3 ca-certificates iproute2)
 if [ $what = test ]; then
-  pkgs+=(mosquitto mosquitto-clients libmosquitto-dev chrony dnsmasq-base nginx-light
+  pkgs+=(mosquitto mosquitto-clients chrony dnsmasq-base nginx-light
          nftables linux-libc-dev gcc libc6-dev openssl procps openssh-server iptables zlib1g-dev
          jq perl lintian file binutils ipset)
   pkgs+=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
-  pkgs+=(libc6:arm64 libssl3:arm64 libmosquitto1:arm64)
+  pkgs+=(libc6:arm64 libssl3:arm64)
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     echo "install-deps: dpkg --add-architecture arm64 (the arm64 binary's run-time libraries)"
     "${sudo_cmd[@]}" dpkg --add-architecture arm64

@@ -14,8 +14,7 @@
 # page (the unit's Documentation= and the conffile point at them); /etc/edgemonitor/edgemonitor.json
 # as a conffile; the unit enabled and started on install (not in a chroot: no /run/systemd/system).
 # Depends: libssl3 (TLS probes load it at run time), ca-certificates (the trust store).
-# Recommends: libmosquitto1, loaded only when MQTT is on (without it MQTT is off with an error
-# saying so); drop it once MQTT no longer goes through libmosquitto.
+# MQTT is MQTTnet, compiled into the binary: no MQTT library to depend on.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=packaging/common.sh
@@ -103,7 +102,6 @@ Architecture: $arch
 Maintainer: EdgeMonitor maintainers <maintainers@example.org>
 Installed-Size: $installed_kb
 Depends: libc6 (>= 2.34), libssl3 | libssl3t64, ca-certificates, adduser
-Recommends: libmosquitto1
 Section: net
 Priority: optional
 Description: site firewall checks for cloud-managed network devices

@@ -12,7 +12,7 @@
 #
 # Installs /usr/bin/edgemonitor, /etc/init.d/edgemonitor (the procd script,
 # scripts/openwrt/edgemonitor.init) and /etc/edgemonitor/edgemonitor.json (a conffile: kept on
-# upgrade). Depends on libmosquitto-ssl (MQTT) and libopenssl3 (TLS probes). On the device:
+# upgrade). Depends on libopenssl3 (TLS probes; MQTT is compiled in). On the device:
 #   opkg install /tmp/edgemonitor_*.ipk      # enables and starts the service
 #   /etc/init.d/edgemonitor reload           # after editing the config
 set -euo pipefail
@@ -63,7 +63,7 @@ size=$(du -sb "$data" | cut -f1)
 cat >"$ctl/control" <<EOF
 Package: edgemonitor
 Version: $version-1
-Depends: libc, libmosquitto-ssl, libopenssl3
+Depends: libc, libopenssl3
 Source: https://example.org/edgemonitor
 SourceName: edgemonitor
 License: MIT

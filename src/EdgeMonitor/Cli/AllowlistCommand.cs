@@ -2,6 +2,7 @@ using System.Net;
 using EdgeMonitor.Allowlist;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Probes;
+using EdgeMonitor.Reporting.Mqtt;
 
 namespace EdgeMonitor.Cli;
 
@@ -104,11 +105,11 @@ public static class AllowlistCommand
             included.Add("NTP: the guides' time servers, udp 123.");
         if (!withNoc)
             included.Add("NOC: left out (--no-noc).");
-        else if (!config.Mqtt.Enabled || IsLoopback(config.Mqtt.Host))
+        else if (!MqttSection.IsOn(config.Mqtt) || config.Mqtt.Host is not { } nocHost || IsLoopback(nocHost))
             included.Add("NOC: no rule (mqtt is not enabled in the config, or its broker is on this host).");
         else
         {
-            extra.Add(AllowlistRules.Noc(config.Mqtt.Host, config.Mqtt.Port));
+            extra.Add(AllowlistRules.Noc(nocHost, config.Mqtt.Port));
             included.Add($"NOC: the MQTT broker {config.Mqtt.Host}:{config.Mqtt.Port} from the config.");
         }
 

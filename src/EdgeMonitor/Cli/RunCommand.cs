@@ -40,6 +40,7 @@ public static class RunCommand
 
         MallocArenas.Limit();
         EdgeMonitorConfig config = ConfigLoader.Load(configPath);
+        MqttSection.Validate(config.Mqtt, configPath ?? ConfigLoader.EmbeddedName);
         MonitorSetup setup = MonitorSetup.From(config);
 
         ILogger log = Logging.Create(config.Logging, out string? logFile, out string? logFileError);
@@ -95,12 +96,14 @@ public static class RunCommand
             sinks.Insert(1, display);
             observers.Add(display);
         }
-        MqttReporter? mqtt = MqttReporter.TryCreate(config.Mqtt, config.Site, config.NodeName, stateDir, log, monitor, TimeProvider.System);
+        MqttReporter? mqtt = MqttReporter.TryCreate(config.Mqtt, config.Site, config.NodeName, setup.Targets, stateDir, log, monitor,
+            TimeProvider.System);
         if (mqtt is not null)
             sinks.Add(mqtt);
 
         using var stop = new CancellationTokenSource();
         int reloading = 0;
+        EdgeMonitorConfig running = config;
         void OnStop(PosixSignalContext c)
         {
             c.Cancel = true;
@@ -116,7 +119,7 @@ public static class RunCommand
             {
                 try
                 {
-                    Reload(configPath, monitor, log);
+                    running = Reload(configPath, running, monitor, mqtt, log);
                 }
                 finally
                 {
@@ -175,17 +178,45 @@ public static class RunCommand
         return ExitCodes.Ok;
     }
 
-    private static void Reload(string? configPath, StatusMonitor monitor, ILogger log)
+    /// <summary>
+    /// Applies a new configuration: targets, schedule, site, node and the MQTT settings at once;
+    /// what cannot change while running is named in the log. A bad file keeps the running one.
+    /// </summary>
+    private static EdgeMonitorConfig Reload(string? configPath, EdgeMonitorConfig running, StatusMonitor monitor, MqttReporter? mqtt, ILogger log)
     {
-        log.Information("SIGHUP: reloading {Config}", configPath ?? ConfigLoader.EmbeddedName);
+        string source = configPath ?? ConfigLoader.EmbeddedName;
+        log.Information("SIGHUP: reloading {Config}", source);
+        EdgeMonitorConfig config;
+        MonitorSetup setup;
         try
         {
-            EdgeMonitorConfig config = ConfigLoader.Load(configPath);
-            monitor.Reconfigure(MonitorSetup.From(config));
+            config = ConfigLoader.Load(configPath);
+            MqttSection.Validate(config.Mqtt, source);
+            setup = MonitorSetup.From(config);
+            mqtt?.Reconfigure(config.Mqtt, config.Site, config.NodeName, setup.Targets);
         }
-        catch (ConfigException e)
+        catch (Exception e) when (e is ConfigException or MqttSettingsException)
         {
             log.Error("reload failed, keeping the running configuration: {Error}", e.Message);
+            return running;
         }
+        monitor.Reconfigure(setup);
+        foreach (string setting in NeedRestart(running, config, mqtt is not null))
+            log.Warning("reload: {Setting} changed and takes effect only after a restart (systemctl restart edgemonitor)", setting);
+        return config;
+    }
+
+    /// <summary>The settings a running daemon cannot take over: its outputs' hardware and files, MQTT on or off, the spool's size.</summary>
+    private static IEnumerable<string> NeedRestart(EdgeMonitorConfig old, EdgeMonitorConfig now, bool mqttRunning)
+    {
+        var json = ConfigJsonContext.Default;
+        if (System.Text.Json.JsonSerializer.Serialize(old.Leds, json.LedsConfig) != System.Text.Json.JsonSerializer.Serialize(now.Leds, json.LedsConfig))
+            yield return "leds";
+        if (System.Text.Json.JsonSerializer.Serialize(old.Logging, json.LoggingConfig) != System.Text.Json.JsonSerializer.Serialize(now.Logging, json.LoggingConfig))
+            yield return "logging";
+        if (MqttSection.IsOn(now.Mqtt) != mqttRunning)
+            yield return mqttRunning ? "mqtt (turned off)" : "mqtt (turned on)";
+        if (old.Mqtt.SpoolMaxEvents != now.Mqtt.SpoolMaxEvents || old.Mqtt.SpoolMaxBytes != now.Mqtt.SpoolMaxBytes)
+            yield return "mqtt.spoolMaxEvents/spoolMaxBytes";
     }
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using EdgeMonitor.Configuration;
 
 namespace EdgeMonitor.Cli;
@@ -18,11 +17,10 @@ public static class Verbs
         LedsCommand.Verb,
         DisplayCommand.Verb,
         EchoServerCommand.Verb,
-        Reporting.Mqtt.MqttTestCommand.Verb,
+        MqttTestCommand.Verb,
     ];
 
-    public static string Version =>
-        typeof(Verbs).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public static string Version => Hosting.AppInfo.Version;
 
     public static async Task<int> MainAsync(string[] argv)
     {

@@ -125,35 +125,6 @@ public static class ConfigLoader
             "must be Verbose, Debug, Information, Warning, Error or Fatal");
         Check(c.Logging.FileSizeLimitBytes is >= 65536 and <= 1L << 30, "$.logging.fileSizeLimitBytes", "must be 65536..1073741824");
         Check(c.Logging.RetainedFileCount is >= 1 and <= 100, "$.logging.retainedFileCount", "must be 1..100");
-        Check(c.Mqtt.Port is >= 1 and <= 65535, "$.mqtt.port", "must be 1..65535");
-        Check(c.Mqtt.Protocol is "3.1.1" or "5", "$.mqtt.protocol", "must be 3.1.1 or 5");
-        Check(c.Mqtt.KeepAliveSeconds is >= 5 and <= 65535, "$.mqtt.keepAliveSeconds", "must be 5..65535");
-        Check(!string.IsNullOrWhiteSpace(c.Mqtt.Host), "$.mqtt.host", "must not be empty");
-        Check(c.Mqtt.TopicPrefix is null || (c.Mqtt.TopicPrefix.Trim('/').Length > 0 && c.Mqtt.TopicPrefix.IndexOfAny(['+', '#', '\0']) < 0),
-            "$.mqtt.topicPrefix", "must be a topic without wildcards (+, #)");
-        Check(c.Mqtt.DiscoveryPrefix.Trim('/').Length > 0 && c.Mqtt.DiscoveryPrefix.IndexOfAny(['+', '#', '\0']) < 0,
-            "$.mqtt.discoveryPrefix", "must be a topic without wildcards (+, #)");
-        Check(c.Mqtt.SpoolMaxEvents is >= 1 and <= 1_000_000, "$.mqtt.spoolMaxEvents", "must be 1..1000000");
-        Check(c.Mqtt.SpoolMaxBytes is >= 4096 and <= 256 * 1024 * 1024, "$.mqtt.spoolMaxBytes", "must be 4096..268435456");
-        Check(c.Mqtt.ReconnectMaxSeconds is >= 1 and <= 3600, "$.mqtt.reconnectMaxSeconds", "must be 1..3600");
-        Check(c.Mqtt.ClientId is null || c.Mqtt.ClientId.Length is >= 1 and <= 65535, "$.mqtt.clientId", "must not be empty");
-        if (c.Mqtt.Enabled && c.Mqtt.Tls is { } mtls)
-        {
-            foreach (var (path, file) in new[] { ("caFile", mtls.CaFile), ("certFile", mtls.CertFile), ("keyFile", mtls.KeyFile) })
-                Check(file is null || File.Exists(file), $"$.mqtt.tls.{path}", $"file '{file}' does not exist");
-            Check((mtls.CertFile is null) == (mtls.KeyFile is null), "$.mqtt.tls", "certFile and keyFile go together");
-        }
-        if (c.Mqtt.Enabled && c.Mqtt.CredentialsFile is { } creds)
-        {
-            try
-            {
-                Reporting.Mqtt.MqttCredentials.Load(creds);
-            }
-            catch (Exception e) when (e is Reporting.Mqtt.MqttSettingsException or IOException or UnauthorizedAccessException)
-            {
-                Check(false, "$.mqtt.credentialsFile", e.Message);
-            }
-        }
         for (int i = 0; i < c.Leds.Indicators.Count; i++)
         {
             Check(c.Leds.Indicators[i].Driver is "gpio" or "ledclass" or "console", $"$.leds.indicators[{i}].driver",

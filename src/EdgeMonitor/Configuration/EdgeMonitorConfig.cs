@@ -120,10 +120,15 @@ public sealed class MonitorConfig
     public int WatchdogSeconds { get; set; } = 0;
 }
 
+/// <summary>The `mqtt` section; Reporting/Mqtt/MqttSettings.cs reads and validates it.</summary>
 public sealed class MqttConfig
 {
-    public bool Enabled { get; set; }
-    public string Host { get; set; } = "localhost";
+    /// <summary>Unset: on when <see cref="Host"/> is set.</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>Unset: localhost (when enabled).</summary>
+    public string? Host { get; set; }
+
     public int Port { get; set; } = 1883;
     public string? TopicPrefix { get; set; }
     public MqttTlsConfig? Tls { get; set; }
@@ -136,8 +141,8 @@ public sealed class MqttConfig
     public int SpoolMaxEvents { get; set; } = 10000;
     public int SpoolMaxBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>Reconnect backoff: 1 s doubling up to this, with jitter.</summary>
-    public int ReconnectMaxSeconds { get; set; } = 60;
+    /// <summary>Reconnect backoff: 1 s doubling up to this, with jitter (4: back within 5 s of the broker).</summary>
+    public int ReconnectMaxSeconds { get; set; } = 4;
 }
 
 public sealed class MqttTlsConfig

@@ -61,6 +61,9 @@ public sealed class MosquittoBroker : IDisposable
         _process = null;
     }
 
+    /// <summary>SIGSTOP freezes the broker with its connections open (a silently dead link); SIGCONT thaws it.</summary>
+    public void Signal(int signal) => (_process ?? throw new InvalidOperationException("broker not started")).Signal(signal);
+
     /// <summary>mosquitto_sub printing "retain topic payload" lines, for as long as the test needs.</summary>
     public Subscriber Subscribe(IEnumerable<string> topics, params string[] extra) => new(Port, topics, extra);
 

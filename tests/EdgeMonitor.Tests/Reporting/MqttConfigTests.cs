@@ -1,4 +1,5 @@
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Reporting.Mqtt;
 
 namespace EdgeMonitor.Tests.Reporting;
 
@@ -19,7 +20,60 @@ public sealed class MqttConfigTests
     public void Bad_mqtt_settings_are_config_errors_with_their_path(string json, string path)
     {
         var config = ConfigLoader.Parse(json, "test.json");
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(config, "test.json"));
+        var e = Assert.Throws<ConfigException>(() => MqttSection.Validate(config.Mqtt, "test.json"));
         Assert.Equal(path, e.JsonPath);
+    }
+
+    [Theory]
+    [InlineData("""{ }""", false)]
+    [InlineData("""{ "mqtt": { "port": 1884 } }""", false)]
+    [InlineData("""{ "mqtt": { "host": "broker.lan" } }""", true)]
+    [InlineData("""{ "mqtt": { "host": "broker.lan", "enabled": false } }""", false)]
+    [InlineData("""{ "mqtt": { "enabled": true } }""", true)]
+    public void Mqtt_is_on_when_a_host_is_set_unless_enabled_says_false(string json, bool on)
+    {
+        var config = ConfigLoader.Parse(json, "test.json");
+        Assert.Equal(on, MqttSection.IsOn(config.Mqtt));
+    }
+
+    [Fact]
+    public void Credentials_never_show_the_password()
+    {
+        string dir = Infrastructure.TempDir.Create("creds");
+        string file = Path.Combine(dir, "creds");
+        File.WriteAllText(file, "edge\ns3cret-pass\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var config = new MqttConfig { Host = "127.0.0.1", CredentialsFile = file };
+        var settings = MqttSettings.From(config, "lab", "box1");
+        Assert.Equal("s3cret-pass", settings.Credentials!.Password);
+        Assert.DoesNotContain("s3cret-pass", settings.ToString());
+        Assert.DoesNotContain("s3cret-pass", settings.Credentials.ToString());
+        Assert.Contains("edge", settings.Credentials.ToString());
+    }
+
+    [Fact]
+    public void A_credentials_symlink_is_refused_not_followed()
+    {
+        string dir = Infrastructure.TempDir.Create("creds");
+        string file = Path.Combine(dir, "creds");
+        File.WriteAllText(file, "edge\npass\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        string link = Path.Combine(dir, "link");
+        File.CreateSymbolicLink(link, file);
+        var e = Assert.Throws<MqttSettingsException>(() => MqttCredentials.Load(link));
+        Assert.Contains("not a regular file", e.Message);
+        Assert.Equal("edge", MqttCredentials.Load(file).User);
+    }
+
+    [Infrastructure.RootFact]
+    public void A_credentials_file_of_another_user_is_refused()
+    {
+        string dir = Infrastructure.TempDir.Create("creds");
+        string file = Path.Combine(dir, "creds");
+        File.WriteAllText(file, "edge\npass\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Infrastructure.Sh.Run("chown", "65534", file);
+        var e = Assert.Throws<MqttSettingsException>(() => MqttCredentials.Load(file));
+        Assert.Contains("belongs to uid 65534", e.Message);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using EdgeMonitor.Reporting.Mqtt;
 using EdgeMonitor.Tests.Fixtures;
@@ -13,8 +12,7 @@ namespace EdgeMonitor.Tests.Reporting;
 public sealed class MqttReporterTests(ITestOutputHelper output)
 {
     private static MqttReporter Create(EdgeMonitor.Configuration.MqttConfig config, string stateDir, ListSink log, RecordingControl? control = null) =>
-        MqttReporter.TryCreate(config, "lab", "box1", stateDir, log.Logger(), control ?? new RecordingControl(), TimeProvider.System)
-        ?? throw new InvalidOperationException($"reporter not created:\n{log.Text}");
+        MqttTestSupport.Create(config, stateDir, log, [Gateway], control);
 
     [RequiresFact("mosquitto", "mosquitto_sub")]
     public async Task Retained_availability_status_targets_and_discovery_after_connect_then_offline_on_stop()
@@ -36,9 +34,10 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Assert.Equal("failing", status.GetProperty("overall").GetString());
         Assert.Equal("lab/gw: tcp_refused", status.GetProperty("reason").GetString());
         Assert.Equal("box1", status.GetProperty("node").GetString());
-        Assert.Equal(EdgeMonitor.Cli.Verbs.Version, status.GetProperty("version").GetString());
+        Assert.Equal(EdgeMonitor.Hosting.AppInfo.Version, status.GetProperty("version").GetString());
         Assert.True(status.GetProperty("uptimeSeconds").GetInt64() >= 0);
         Assert.Equal(0, status.GetProperty("droppedEvents").GetInt64());
+        Assert.False(status.GetProperty("stale").GetBoolean()); // a verdict of this process
         var failing = Assert.Single(status.GetProperty("failing").EnumerateArray());
         Assert.Equal("lab/gw", failing.GetProperty("target").GetString());
         Assert.Equal("tcp_refused", failing.GetProperty("reason").GetString());
@@ -55,7 +54,13 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Assert.Equal("ON", profile.GetProperty("payload_on").GetString());
         Assert.Equal("OFF", profile.GetProperty("payload_off").GetString());
         Assert.Equal("edgemonitor_lab_box1", profile.GetProperty("device").GetProperty("identifiers")[0].GetString());
-        Assert.Contains(seen, m => m.Retained && m.Topic == "homeassistant/binary_sensor/edgemonitor_lab_box1/group_lab_gw/config");
+        var group = Json(seen.Single(m => m.Topic == "homeassistant/binary_sensor/edgemonitor_lab_box1/group_lab_gw/config").Payload);
+        // The group's attributes come from the group's own object in the status, not the overall one.
+        Assert.Contains("selectattr('id', 'equalto', 'gw')", group.GetProperty("json_attributes_template").GetString());
+        Assert.Contains("s.reason", group.GetProperty("json_attributes_template").GetString());
+        var overall = Json(seen.Single(m => m.Topic == "homeassistant/binary_sensor/edgemonitor_lab_box1/overall/config").Payload);
+        Assert.Contains("value_json.overall", overall.GetProperty("value_template").GetString());
+        Assert.Contains("value_json.reason", overall.GetProperty("json_attributes_template").GetString());
 
         // A clean stop says offline itself (the will is for crashes).
         await reporter.DisposeAsync();
@@ -144,6 +149,7 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         sub.WaitFor(m => m.Count >= 9, "the first 9 events");
 
         broker.Stop();
+        WaitFor(() => log.Text.Contains("unreachable", StringComparison.Ordinal), "the first reporter finding the broker away", log);
         foreach (var c in changes[3..6])
             first.OnStatus(c);
         await first.DisposeAsync(); // the daemon restarts while the broker is away
@@ -338,7 +344,7 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         File.SetUnixFileMode(creds, (UnixFileMode)0b110_100_100);
         config.CredentialsFile = creds;
         var log3 = new ListSink();
-        Assert.Null(MqttReporter.TryCreate(config, "lab", "box1", TempDir.Create("mqtt"), log3.Logger(), new RecordingControl(), TimeProvider.System));
+        Assert.Null(MqttReporter.TryCreate(config, "lab", "box1", [Gateway], TempDir.Create("mqtt"), log3.Logger(), new RecordingControl(), TimeProvider.System));
         Assert.Contains("group- or world-readable", log3.Text);
         Assert.Contains("0644", log3.Text);
 
@@ -352,46 +358,11 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Assert.Contains("group- or world-readable", stderr);
     }
 
-    [RequiresFact("mosquitto", "mosquitto_sub")]
-    public async Task Latency_from_OnStatus_to_a_subscriber_over_200_changes()
-    {
-        // A measurement, not a timing assert: the figures go to the test output.
-        using var broker = new MosquittoBroker();
-        string prefix = Prefix();
-        var log = new ListSink();
-        await using var reporter = Create(Config(broker.Port, prefix), TempDir.Create("mqtt"), log);
-        using var sub = broker.Subscribe([$"{prefix}/events"]);
-        WaitFor(() => log.Text.Contains("MQTT connected", StringComparison.Ordinal), "connected", log);
-        var changes = Flips(200).ToList();
-        var latencies = new List<double>();
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        for (int i = 0; i < changes.Count; i++)
-        {
-            int before = sub.Messages().Count;
-            long t0 = Stopwatch.GetTimestamp();
-            reporter.OnStatus(changes[i]);
-            int want = before + changes[i].Transitions.Count;
-            while (sub.Messages().Count < want)
-            {
-                if (DateTime.UtcNow > deadline)
-                    throw new TimeoutException($"change {i} did not arrive; log:\n{log.Text}");
-                Thread.SpinWait(200);
-            }
-            latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-        }
-        latencies.Sort();
-        output.WriteLine($"OnStatus -> mosquitto_sub, {latencies.Count} changes: median {latencies[latencies.Count / 2]:F2} ms, "
-            + $"p90 {latencies[latencies.Count * 9 / 10]:F2} ms, max {latencies[^1]:F2} ms");
-        using var self = Process.GetCurrentProcess();
-        output.WriteLine($"test host RSS {self.WorkingSet64 / 1024 / 1024} MB");
-        Assert.Equal(changes.Sum(c => c.Transitions.Count), sub.Messages().Count);
-    }
-
-    private static void Pub(MosquittoBroker broker, string topic, params string[] args) =>
+    internal static void Pub(MosquittoBroker broker, string topic, params string[] args) =>
         Sh.Run("mosquitto_pub", ["-h", "127.0.0.1", "-p", broker.Port.ToString(), "-q", "1", "-t", topic, .. args]);
 
     /// <summary>Fresh retained-only subscribers until the retained messages satisfy the condition.</summary>
-    private static List<(bool Retained, string Topic, string Payload)> WaitRetained(MosquittoBroker broker, string[] topics,
+    internal static List<(bool Retained, string Topic, string Payload)> WaitRetained(MosquittoBroker broker, string[] topics,
         Func<List<(bool Retained, string Topic, string Payload)>, bool> ready, ListSink log)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -410,7 +381,7 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         }
     }
 
-    private static void WaitFor(Func<bool> ready, string what, ListSink log)
+    internal static void WaitFor(Func<bool> ready, string what, ListSink log)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!ready())

@@ -35,6 +35,12 @@ internal static class MqttTestSupport
         }
     }
 
+    public static EdgeMonitor.Reporting.Mqtt.MqttReporter Create(MqttConfig config, string stateDir, ListSink log, IReadOnlyList<Target> targets,
+        RecordingControl? control = null) =>
+        EdgeMonitor.Reporting.Mqtt.MqttReporter.TryCreate(config, "lab", "box1", targets, stateDir, log.Logger(), control ?? new RecordingControl(),
+            TimeProvider.System)
+        ?? throw new InvalidOperationException($"reporter not created:\n{log.Text}");
+
     public static MqttConfig Config(int port, string prefix) => new()
     {
         Enabled = true,

@@ -6,10 +6,8 @@ using EdgeMonitor.Probes;
 namespace EdgeMonitor.Reporting.Mqtt;
 
 /// <summary>Topic names of one box. Each level taken from a name is made MQTT-safe (see <see cref="Level"/>).</summary>
-internal sealed class MqttTopics(string prefix, string discoveryPrefix)
+public sealed record MqttTopics(string Prefix, string DiscoveryPrefix)
 {
-    public string Prefix { get; } = prefix;
-    public string DiscoveryPrefix { get; } = discoveryPrefix;
     public string Availability => $"{Prefix}/availability";
     public string Status => $"{Prefix}/status";
     public string Events => $"{Prefix}/events";
@@ -61,10 +59,14 @@ internal static class MqttPayloads
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>`check --json` members plus site, node, version, time, uptime and the spool's counters.</summary>
-    public static byte[] Status(StatusSnapshot s, string site, string node, string version, DateTimeOffset now,
+    /// <summary>
+    /// `check --json` members plus site, node, version, time, uptime, the spool's counters and
+    /// `stale` (true until this process has a verdict of its own).
+    /// </summary>
+    public static byte[] Status(StatusSnapshot s, bool stale, string site, string node, string version, DateTimeOffset now,
         TimeSpan uptime, long spooled, long dropped) => Write(w =>
     {
+        w.WriteBoolean("stale", stale);
         w.WriteString("site", site);
         w.WriteString("node", node);
         w.WriteString("version", version);
@@ -116,18 +118,21 @@ internal static class MqttPayloads
     /// <summary>
     /// Home Assistant MQTT discovery of one connectivity binary sensor, read from the status
     /// topic: ON for ok or degraded (devices get through), OFF for failing, unknown otherwise.
+    /// <paramref name="subject"/> is a Jinja expression for the status object it shows (with
+    /// `status` and `reason`); its attributes are that object's own status, reason and detail.
     /// </summary>
-    public static (string Topic, byte[] Payload) Discovery(MqttTopics topics, string nodeId, string site, string node,
-        string version, string objectId, string name, string selector) =>
+    private static (string Topic, byte[] Payload) Discovery(MqttTopics topics, string nodeId, string site, string node,
+        string version, string objectId, string name, string subject) =>
         ($"{topics.DiscoveryPrefix}/binary_sensor/{nodeId}/{objectId}/config", Write(w =>
         {
+            string set = "{% set s = (" + subject + ") %}";
             w.WriteString("name", name);
             w.WriteString("unique_id", $"{nodeId}_{objectId}");
             w.WriteString("device_class", "connectivity");
             w.WriteString("state_topic", topics.Status);
             w.WriteString("value_template",
-                "{% set s = (" + selector + " | map(attribute='status') | first | default('unknown')) %}"
-                + "{{ 'ON' if s in ['ok', 'degraded'] else ('OFF' if s == 'failing' else 'None') }}");
+                set + "{% set v = s.status | default('unknown') %}"
+                + "{{ 'ON' if v in ['ok', 'degraded'] else ('OFF' if v == 'failing' else 'None') }}");
             w.WriteString("payload_on", "ON");
             w.WriteString("payload_off", "OFF");
             w.WriteString("availability_topic", topics.Availability);
@@ -135,7 +140,8 @@ internal static class MqttPayloads
             w.WriteString("payload_not_available", "offline");
             w.WriteString("json_attributes_topic", topics.Status);
             w.WriteString("json_attributes_template",
-                "{{ {'overall': value_json.overall, 'reason': value_json.reason, 'version': value_json.version} | tojson }}");
+                set + "{{ {'status': s.status | default('unknown'), 'reason': s.reason | default(''), 'detail': s.detail | default(''), "
+                + "'stale': value_json.stale, 'version': value_json.version} | tojson }}");
             w.WriteStartObject("device");
             w.WriteStartArray("identifiers");
             w.WriteStringValue(nodeId);
@@ -147,20 +153,25 @@ internal static class MqttPayloads
             w.WriteEndObject();
         }));
 
-    /// <summary>One sensor per profile and per group of the snapshot.</summary>
-    public static List<(string Topic, byte[] Payload)> DiscoveryAll(MqttTopics topics, string site, string node, string version, StatusSnapshot s)
+    /// <summary>One sensor for the overall status, one per profile and one per group of the configured targets.</summary>
+    public static List<(string Topic, byte[] Payload)> DiscoveryAll(MqttTopics topics, string site, string node, string version,
+        IReadOnlyList<Target> targets)
     {
         string nodeId = MqttTopics.HaId($"edgemonitor_{site}_{node}");
-        var list = new List<(string, byte[])>();
-        foreach (var p in s.Profiles)
+        var list = new List<(string, byte[])>
         {
-            list.Add(Discovery(topics, nodeId, site, node, version, MqttTopics.HaId($"profile_{p.Name}"), $"Profile {p.Name}",
-                $"value_json.profiles | selectattr('name', 'equalto', '{Quote(p.Name)}')"));
+            Discovery(topics, nodeId, site, node, version, "overall", "Overall",
+                "{'status': value_json.overall, 'reason': value_json.reason, 'detail': ''}"),
+        };
+        foreach (string profile in targets.Select(t => t.Profile).Distinct())
+        {
+            list.Add(Discovery(topics, nodeId, site, node, version, MqttTopics.HaId($"profile_{profile}"), $"Profile {profile}",
+                $"value_json.profiles | selectattr('name', 'equalto', '{Quote(profile)}') | first | default({{}})"));
         }
-        foreach (var g in s.Groups)
+        foreach (var (profile, group) in targets.Select(t => (t.Profile, t.Group)).Distinct())
         {
-            list.Add(Discovery(topics, nodeId, site, node, version, MqttTopics.HaId($"group_{g.Profile}_{g.Id}"), $"Group {g.Key}",
-                $"value_json.groups | selectattr('profile', 'equalto', '{Quote(g.Profile)}') | selectattr('id', 'equalto', '{Quote(g.Id)}')"));
+            list.Add(Discovery(topics, nodeId, site, node, version, MqttTopics.HaId($"group_{profile}_{group}"), $"Group {profile}/{group}",
+                $"value_json.groups | selectattr('profile', 'equalto', '{Quote(profile)}') | selectattr('id', 'equalto', '{Quote(group)}') | first | default({{}})"));
         }
         return list;
     }

@@ -350,6 +350,8 @@ internal sealed class RetainedStore
 
     public void Set(string topic, byte[] payload) => _latest[topic] = payload;
 
+    public void Remove(string topic) => _latest.Remove(topic);
+
     public void Save()
     {
         using var buffer = new MemoryStream();

@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
-using EdgeMonitor.Cli;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Monitoring;
 using EdgeMonitor.Probes;
+using EdgeMonitor.Reporting.Mqtt;
 using Serilog;
 
-namespace EdgeMonitor.Reporting.Mqtt;
+namespace EdgeMonitor.Cli;
 
 /// <summary>
 /// `edgemonitor mqtt-test`: checks the configured targets once, reports the result through the
@@ -40,6 +40,7 @@ public static class MqttTestCommand
 
         EdgeMonitorConfig config = ConfigLoader.Load(configPath);
         config.Mqtt.Enabled = true;
+        MqttSection.Validate(config.Mqtt, configPath ?? ConfigLoader.EmbeddedName);
         using var log = new LoggerConfiguration().MinimumLevel.Debug()
             .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
         log.Information("{Config}", ConfigOption.Banner(configPath));
@@ -49,7 +50,8 @@ public static class MqttTestCommand
 
         using var stop = new CancellationTokenSource(seconds is int s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan);
         var control = new Control(log);
-        await using var reporter = MqttReporter.TryCreate(config.Mqtt, config.Site, node, stateDir, log, control, TimeProvider.System);
+        await using var reporter = MqttReporter.TryCreate(config.Mqtt, config.Site, node, targets, stateDir, log, control,
+            TimeProvider.System);
         if (reporter is null)
             return ExitCodes.Software;
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
