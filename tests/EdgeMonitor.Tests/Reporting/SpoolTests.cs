@@ -20,6 +20,15 @@ public sealed class SpoolTests
 
     private static long[] Seqs(Spool s) => s.Pending.Select(r => r.Seq).ToArray();
 
+    /// <summary>Flips bits of one byte of the spool log, as a failing SD card does.</summary>
+    private static void Flip(string dir, Func<int, int> offsetInLength, byte bits)
+    {
+        string log = Path.Combine(dir, Spool.LogName);
+        byte[] bytes = File.ReadAllBytes(log);
+        bytes[offsetInLength(bytes.Length)] ^= bits;
+        File.WriteAllBytes(log, bytes);
+    }
+
     [Fact]
     public void Pending_events_and_the_acknowledged_position_survive_a_reopen()
     {
@@ -80,9 +89,7 @@ public sealed class SpoolTests
             epoch = s.Epoch;
         }
         string log = Path.Combine(dir, Spool.LogName);
-        byte[] bytes = File.ReadAllBytes(log);
-        bytes[recordSize + recordSize - 3] ^= 0x40; // one bit in the second record's payload
-        File.WriteAllBytes(log, bytes);
+        Flip(dir, _ => recordSize + recordSize - 3, 0x40); // one bit in the second record's payload
 
         using (var s = Open(dir))
         {
@@ -106,10 +113,7 @@ public sealed class SpoolTests
         string dir = TempDir.Create("spool");
         using (var s = Open(dir))
             Fill(s, 29);
-        string log = Path.Combine(dir, Spool.LogName);
-        byte[] bytes = File.ReadAllBytes(log);
-        bytes[bytes.Length / 2] ^= 0x01;
-        File.WriteAllBytes(log, bytes);
+        Flip(dir, length => length / 2, 0x01);
         using var reopened = Open(dir);
         Assert.Equal(28, reopened.Count);
         Assert.Equal(1, reopened.Dropped);
@@ -127,10 +131,7 @@ public sealed class SpoolTests
             Fill(s, 3);
             epoch = s.Epoch;
         }
-        string log = Path.Combine(dir, Spool.LogName);
-        byte[] bytes = File.ReadAllBytes(log);
-        bytes[^2] ^= 0x10;
-        File.WriteAllBytes(log, bytes);
+        Flip(dir, length => length - 2, 0x10);
         using var reopened = Open(dir);
         Assert.Equal([1L, 2], Seqs(reopened));
         Assert.Equal(1, reopened.Dropped);
