@@ -129,9 +129,10 @@ public static class ConfigLoader
     {
         string where = e.LineNumber is long line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
         string m = e.Message;
-        string what = m.Contains("isFinalBlock", StringComparison.Ordinal) || m.Contains("does not contain any JSON", StringComparison.Ordinal)
+        string[] truncated = ["isFinalBlock", "does not contain any JSON", "Expected depth to be zero", "end of data"];
+        string what = truncated.Any(t => m.Contains(t, StringComparison.Ordinal))
             ? "the file is empty or ends before the JSON is complete"
-            : m.Contains("depth", StringComparison.OrdinalIgnoreCase)
+            : m.Contains("maximum configured depth", StringComparison.Ordinal)
                 ? "nested too deeply"
                 : "not valid JSON: " + Simplify(m);
         return what + where;
