@@ -159,6 +159,12 @@ public sealed class HostileInputTests
             """);
         daemon.Start();
         daemon.WaitForStatus(s => DaemonHarness.Overall(s) == "ok" && s.TryGetProperty("stale", out var stale) && !stale.GetBoolean(), "a fresh ok verdict");
+        // SIGHUP with a file full of nulls: said in the log, the running configuration stays.
+        File.WriteAllText(daemon.ConfigPath, """{ "dns": null, "targets": [ null ] }""");
+        daemon.Process!.Signal(Posix.SIGHUP);
+        daemon.Process.WaitForOutput("reload failed");
+        Assert.Contains("$.targets[0]", daemon.Process.Output);
+        Assert.False(daemon.Process.HasExited);
         Assert.Equal(0, daemon.Terminate());
         Assert.Contains("set aside", daemon.Process!.Output);
         Assert.True(File.Exists(daemon.StatusPath + ".bad"));
