@@ -235,8 +235,6 @@ public static class ConfigLoader
                 "must be gpio, ledclass or console");
         }
         Indicators.LedsValidation.Validate(c, Check);
-        Check(c.Profiles.Count > 0 || c.Targets.Count > 0, "$.profiles",
-            "nothing to check: no built-in profile and no custom targets (see `edgemonitor profiles`)");
         // Targets last: they need the rest to be sane.
         if (errors.Count == 0)
             TargetCatalog.Collect(c, errors);

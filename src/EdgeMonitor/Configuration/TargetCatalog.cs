@@ -8,11 +8,17 @@ public static class TargetCatalog
 {
     public const string CustomProfile = "custom";
 
-    /// <summary>The targets, or a <see cref="ConfigException"/> listing every problem.</summary>
+    /// <summary>
+    /// The targets to check, or a <see cref="ConfigException"/> listing every problem. A config
+    /// with nothing to check is one here (for check, run, allowlist), not at load: `leds` needs
+    /// only the leds section.
+    /// </summary>
     public static IReadOnlyList<Target> Build(EdgeMonitorConfig c, string source = "config")
     {
         var errors = new List<ConfigError>();
         List<Target> targets = Collect(c, errors);
+        if (errors.Count == 0 && targets.Count == 0)
+            errors.Add(new ConfigError("$.profiles", "nothing to check: no built-in profile and no custom targets (see `edgemonitor profiles`)"));
         if (errors.Count > 0)
             throw new ConfigException(source, errors);
         return targets;

@@ -82,9 +82,15 @@ public sealed class HostileInputTests
     [Fact]
     public void No_profiles_and_no_targets_is_an_error_not_an_unknown_verdict()
     {
-        ConfigException e = Refused("""{ "profiles": [] }""");
+        string file = Write("""{ "profiles": [] }""");
+        EdgeMonitorConfig c = ConfigLoader.Load(file); // loads: `leds` needs no targets
+        ConfigException e = Assert.Throws<ConfigException>(() => TargetCatalog.Build(c, file));
         Assert.Equal("$.profiles", e.JsonPath);
         Assert.Contains("nothing to check", e.Message);
+        var (exit, stdout, stderr) = EdgeMonitorCli.Run(["check", "--config", file]);
+        Assert.Equal(78, exit);
+        Assert.Contains("nothing to check", stderr);
+        Assert.DoesNotContain("overall: unknown", stdout);
     }
 
     [Fact]
