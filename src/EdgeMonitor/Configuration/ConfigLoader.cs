@@ -6,12 +6,23 @@ using EdgeMonitor.Profiles;
 
 namespace EdgeMonitor.Configuration;
 
-/// <summary>A configuration that cannot be used: where (file, JSON path) and what is wrong.</summary>
-public sealed class ConfigException(string source, string path, string message)
-    : Exception($"{source}: {path}: {message}")
+/// <summary>One thing wrong in a configuration: where (JSON path) and what, in the user's words.</summary>
+public sealed record ConfigError(string Path, string Message);
+
+/// <summary>A configuration that cannot be used: the file and every problem found in it, each with its JSON path.</summary>
+public sealed class ConfigException(string source, IReadOnlyList<ConfigError> errors)
+    : Exception(string.Join("\n", errors.Select(e => $"{source}: {e.Path}: {e.Message}")))
 {
+    public ConfigException(string source, string path, string message) : this(source, [new ConfigError(path, message)])
+    {
+    }
+
     public string Source_ { get; } = source;
-    public string JsonPath { get; } = path;
+
+    /// <summary>The first problem's path.</summary>
+    public string JsonPath => Errors[0].Path;
+
+    public IReadOnlyList<ConfigError> Errors { get; } = errors;
 }
 
 /// <summary>Loads, parses and validates the configuration file (or the embedded default).</summary>
@@ -34,7 +45,7 @@ public static class ConfigLoader
         {
             try
             {
-                text = File.ReadAllText(path);
+                text = BoundedFile.ReadAllText(path, BoundedFile.ConfigMaxBytes);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -61,40 +72,100 @@ public static class ConfigLoader
         Validate(config, source);
     }
 
+    /// <summary>
+    /// The file's shape is checked against the config classes first (unknown keys with a "did you
+    /// mean", wrong types, nulls), all at once; only a file that fits is deserialized.
+    /// </summary>
     public static EdgeMonitorConfig Parse(string json, string source)
     {
+        JsonDocument doc;
         try
         {
-            return JsonSerializer.Deserialize(json, ConfigJsonContext.Default.EdgeMonitorConfig)
-                ?? throw new ConfigException(source, "$", "the file holds null, not an object");
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+                MaxDepth = 32,
+            });
         }
         catch (JsonException e)
         {
-            string where = e.LineNumber is long line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
-            throw new ConfigException(source, e.Path ?? "$", Simplify(e.Message) + where);
+            throw new ConfigException(source, PathOfSyntaxError(json) ?? "$", SyntaxError(e));
         }
+        using (doc)
+        {
+            var errors = new List<ConfigError>();
+            ConfigShape.Check(doc.RootElement, ConfigJsonContext.Default.EdgeMonitorConfig, "$", errors);
+            if (errors.Count > 0)
+                throw new ConfigException(source, errors);
+            try
+            {
+                return doc.RootElement.Deserialize(ConfigJsonContext.Default.EdgeMonitorConfig)
+                    ?? throw new ConfigException(source, "$", "the file holds null, not an object");
+            }
+            catch (JsonException e)
+            {
+                // The shape check should have caught it; never show .NET's own wording.
+                throw new ConfigException(source, e.Path ?? "$", "has a value of the wrong type");
+            }
+        }
+    }
+
+    // The document reader knows the line, the serializer the JSON path: ask it too.
+    private static string? PathOfSyntaxError(string json)
+    {
+        try
+        {
+            JsonSerializer.Deserialize(json, ConfigJsonContext.Default.EdgeMonitorConfig);
+            return null;
+        }
+        catch (JsonException e)
+        {
+            return e.Path;
+        }
+    }
+
+    private static string SyntaxError(JsonException e)
+    {
+        string where = e.LineNumber is long line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
+        string m = e.Message;
+        string[] truncated = ["isFinalBlock", "does not contain any JSON", "Expected depth to be zero", "end of data"];
+        string what = truncated.Any(t => m.Contains(t, StringComparison.Ordinal))
+            ? "the file is empty or ends before the JSON is complete"
+            : m.Contains("maximum configured depth", StringComparison.Ordinal)
+                ? "nested too deeply"
+                : "not valid JSON: " + Simplify(m);
+        return what + where;
     }
 
     // System.Text.Json appends its own path and position; we print ours.
     private static string Simplify(string message)
     {
-        int cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        foreach (string tail in (string[])[" Path: ", " LineNumber: ", " | "])
+        {
+            int cut = message.IndexOf(tail, StringComparison.Ordinal);
+            if (cut > 0)
+                message = message[..cut];
+        }
+        return message.TrimEnd('.', ' ');
     }
 
+    /// <summary>Every rule on the values, every problem reported at once.</summary>
     public static void Validate(EdgeMonitorConfig c, string source)
     {
+        var errors = new List<ConfigError>();
         void Check(bool ok, string path, string message)
         {
             if (!ok)
-                throw new ConfigException(source, path, message);
+                errors.Add(new ConfigError(path, message));
         }
 
         Check(!string.IsNullOrWhiteSpace(c.Site), "$.site", "must not be empty");
         for (int i = 0; i < c.Profiles.Count; i++)
         {
+            string[] known = [.. BuiltInProfiles.All.Select(p => p.Name)];
             Check(BuiltInProfiles.Find(c.Profiles[i]) is not null, $"$.profiles[{i}]",
-                $"unknown profile '{c.Profiles[i]}' (known: {string.Join(", ", BuiltInProfiles.All.Select(p => p.Name))})");
+                $"unknown profile '{c.Profiles[i]}'{ConfigShape.DidYouMean(c.Profiles[i], known)} (known: {string.Join(", ", known)})");
         }
         Check(AddressMap.TryCreate(c.AddressMap, out _, out string? mapError), "$.addressMap", mapError ?? "");
         if (c.Dns.Server is { } dns)
@@ -106,7 +177,7 @@ public static class ConfigLoader
             Check(AddressMap.TryParseHostPort(ntp, out _, out _), "$.ntp.server", $"'{ntp}' is not host or host:port");
         Check(c.Ntp.MaxOffsetMs > 0, "$.ntp.maxOffsetMs", "must be positive");
         if (c.Tls.ExtraCaFile is { } ca)
-            Check(File.Exists(ca), "$.tls.extraCaFile", $"file '{ca}' does not exist");
+            Check(CanRead(ca, BoundedFile.CaMaxBytes, out string? caError), "$.tls.extraCaFile", caError ?? "");
         Check(c.Probe.TimeoutMs is >= 100 and <= 120_000, "$.probe.timeoutMs", "must be 100..120000");
         Check(c.Probe.Concurrency is >= 1 and <= 1024, "$.probe.concurrency", "must be 1..1024");
         Check(c.Probe.Ipv6 is "off" or "optional" or "required", "$.probe.ipv6", "must be off, optional or required");
@@ -114,7 +185,8 @@ public static class ConfigLoader
         Check(c.Monitor.IntervalSeconds is >= 1 and <= 86400, "$.monitor.intervalSeconds", "must be 1..86400");
         foreach (var (kind, secs) in c.Monitor.Intervals)
         {
-            Check(ProbeKinds.Find(kind) is not null, $"$.monitor.intervals.{kind}", $"unknown probe kind (known: {ProbeKinds.Names})");
+            Check(ProbeKinds.Find(kind) is not null, $"$.monitor.intervals.{kind}",
+                $"unknown probe kind{ConfigShape.DidYouMean(kind, ProbeKinds.Names.Split(", "))} (known: {ProbeKinds.Names})");
             Check(secs is >= 1 and <= 86400, $"$.monitor.intervals.{kind}", "must be 1..86400");
         }
         Check(c.Monitor.Jitter is >= 0 and <= 0.5, "$.monitor.jitter", "must be 0..0.5");
@@ -133,6 +205,25 @@ public static class ConfigLoader
         Indicators.LedsValidation.Validate(c, Check);
         Indicators.Display.DisplayValidation.Validate(c, Check);
         // Targets last: they need the rest to be sane.
-        TargetCatalog.Build(c, source);
+        if (errors.Count == 0)
+            TargetCatalog.Collect(c, errors);
+        if (errors.Count > 0)
+            throw new ConfigException(source, errors);
+    }
+
+    /// <summary>A file the config names exists, is a regular file and is within its cap.</summary>
+    private static bool CanRead(string path, long maxBytes, out string? error)
+    {
+        try
+        {
+            BoundedFile.ReadAllBytes(path, maxBytes);
+            error = null;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = e is FileNotFoundException ? $"file '{path}' does not exist" : e.Message;
+            return false;
+        }
     }
 }

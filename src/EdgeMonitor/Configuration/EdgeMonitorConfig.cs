@@ -237,6 +237,7 @@ public sealed class LoggingConfig
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
     AllowTrailingCommas = true,
+    RespectNullableAnnotations = true,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(EdgeMonitorConfig))]
 internal sealed partial class ConfigJsonContext : JsonSerializerContext;

@@ -15,7 +15,7 @@ public static class EnvironmentFactory
         {
             try
             {
-                cas.ImportFromPemFile(caFile);
+                cas.ImportFromPem(BoundedFile.ReadAllText(caFile, BoundedFile.CaMaxBytes));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
             {

@@ -13,14 +13,35 @@ public static class TargetCatalog
     public static bool WantsDhcpNtp(EdgeMonitorConfig c) =>
         c.Profiles.Any(n => BuiltInProfiles.Find(n)?.Targets.Any(t => t.UnlessDhcpNtp) == true);
 
+    /// <summary>
+    /// The targets to check, or a <see cref="ConfigException"/> listing every problem. A config
+    /// with nothing to check is one here (for check, run, allowlist), not at load: `leds` needs
+    /// only the leds section.
+    /// </summary>
     /// <param name="learnedNtp">The NTP server learnt from DHCP; ntp.server set by hand wins over it.</param>
     public static IReadOnlyList<Target> Build(EdgeMonitorConfig c, string source = "config", NtpServerChoice? learnedNtp = null)
+    {
+        var errors = new List<ConfigError>();
+        List<Target> targets = Collect(c, errors, learnedNtp);
+        if (errors.Count == 0 && targets.Count == 0)
+            errors.Add(new ConfigError("$.profiles", "nothing to check: no built-in profile and no custom targets (see `edgemonitor profiles`)"));
+        if (errors.Count > 0)
+            throw new ConfigException(source, errors);
+        return targets;
+    }
+
+    /// <summary>The targets; problems go to <paramref name="errors"/>.</summary>
+    internal static List<Target> Collect(EdgeMonitorConfig c, List<ConfigError> errors, NtpServerChoice? learnedNtp = null)
     {
         NtpServerChoice? dhcpNtp = NtpServer(c) ?? learnedNtp;
         var targets = new List<Target>();
         foreach (string name in c.Profiles.Distinct())
         {
-            Profile p = BuiltInProfiles.Find(name) ?? throw new ConfigException(source, "$.profiles", $"unknown profile '{name}'");
+            if (BuiltInProfiles.Find(name) is not { } p)
+            {
+                errors.Add(new ConfigError("$.profiles", $"unknown profile '{name}'"));
+                continue;
+            }
             foreach (Target t in p.Targets)
             {
                 if (t.UnlessDhcpNtp && dhcpNtp is not null)
@@ -36,22 +57,38 @@ public static class TargetCatalog
         }
 
         for (int i = 0; i < c.Targets.Count; i++)
-            targets.Add(FromConfig(c.Targets[i], $"$.targets[{i}]", source));
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < targets.Count; i++)
         {
-            if (!seen.Add(targets[i].Key))
-                throw new ConfigException(source, "$.targets", $"target '{targets[i].Key}' is defined twice");
+            if (FromConfig(c.Targets[i], $"$.targets[{i}]", errors) is { } t)
+                targets.Add(t);
+        }
+
+        // Keys name targets and groups everywhere (status.json, MQTT topics, LEDs): each must be one thing.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var groups = new Dictionary<string, (string Profile, string Group)>(StringComparer.Ordinal);
+        foreach (Target t in targets)
+        {
+            if (!seen.Add(t.Key))
+                errors.Add(new ConfigError("$.targets", $"target '{t.Key}' is defined twice"));
+            string groupKey = $"{t.Profile}/{t.Group}";
+            if (groups.TryGetValue(groupKey, out var g) && g != (t.Profile, t.Group))
+                errors.Add(new ConfigError("$.targets", $"group '{t.Group}' of profile '{t.Profile}' and group '{g.Group}' of profile '{g.Profile}' both read '{groupKey}'"));
+            groups.TryAdd(groupKey, (t.Profile, t.Group));
         }
 
         foreach (var (key, value) in c.Requirements)
         {
             int at = targets.FindIndex(t => t.Key == key);
             if (at < 0)
-                throw new ConfigException(source, $"$.requirements.{key}", "no such target (use profile/targetId, see `edgemonitor profiles`)");
+            {
+                errors.Add(new ConfigError($"$.requirements.{key}",
+                    $"no such target{ConfigShape.DidYouMean(key, targets.Select(t => t.Key))} (use profile/targetId, see `edgemonitor profiles`)"));
+                continue;
+            }
             if (!ModelNames.TryParseRequirement(value, out Requirement req))
-                throw new ConfigException(source, $"$.requirements.{key}", $"'{value}' must be required, optional or blocked");
+            {
+                errors.Add(new ConfigError($"$.requirements.{key}", $"'{value}' must be required, optional or blocked"));
+                continue;
+            }
             Target t = targets[at];
             // Asserting a block means probing for reachability, whatever the kind was.
             targets[at] = req == Requirement.Blocked ? t with { Requirement = req, Kind = "blocked" } : t with { Requirement = req };
@@ -68,23 +105,36 @@ public static class TargetCatalog
         return new NtpServerChoice(host, port ?? 123, "ntp.server in the config");
     }
 
-    private static Target FromConfig(TargetConfig tc, string path, string source)
+    private static Target? FromConfig(TargetConfig? tc, string path, List<ConfigError> errors)
     {
+        int before = errors.Count;
         void Check(bool ok, string field, string message)
         {
             if (!ok)
-                throw new ConfigException(source, $"{path}.{field}", message);
+                errors.Add(new ConfigError($"{path}.{field}", message));
         }
 
+        if (tc is null)
+        {
+            errors.Add(new ConfigError(path, "must be a target object, not null"));
+            return null;
+        }
         Check(!string.IsNullOrWhiteSpace(tc.Id), "id", "is required");
-        Check(tc.Kind is not null && ProbeKinds.Find(tc.Kind) is not null, "kind", $"'{tc.Kind}' is not a probe kind (known: {ProbeKinds.Names})");
+        Check(IsName(tc.Id), "id", NameRule);
+        Check(tc.Kind is not null && ProbeKinds.Find(tc.Kind) is not null, "kind",
+            $"'{tc.Kind}' is not a probe kind{ConfigShape.DidYouMean(tc.Kind ?? "", ProbeKinds.Names.Split(", "))} (known: {ProbeKinds.Names})");
         Check(!string.IsNullOrWhiteSpace(tc.Host), "host", "is required");
+        Check(tc.Host is null || tc.Host.Trim().Length <= 253, "host", "is longer than a DNS name can be (253 characters)");
         Check(tc.Port is >= 1 and <= 65535, "port", "must be 1..65535");
         Requirement req = Requirement.Required;
         Role role = Role.Primary;
         Check(tc.Requirement is null || ModelNames.TryParseRequirement(tc.Requirement, out req), "requirement", "must be required, optional or blocked");
         Check(tc.Role is null || ModelNames.TryParseRole(tc.Role, out role), "role", "must be primary or fallback");
         Check(tc.IdleSeconds is null or (>= 1 and <= 3600), "idleSeconds", "must be 1..3600");
+        Check(tc.Profile is null || IsName(tc.Profile), "profile", NameRule);
+        Check(tc.Group is null || IsName(tc.Group), "group", NameRule);
+        if (errors.Count > before)
+            return null;
         string profile = string.IsNullOrWhiteSpace(tc.Profile) ? CustomProfile : tc.Profile;
         return new Target(profile, tc.Id!, tc.Kind!, tc.Host!.Trim(), tc.Port, req, role, tc.Group ?? tc.Id!, tc.Note ?? "custom target")
         {
@@ -93,4 +143,11 @@ public static class TargetCatalog
             IdleSeconds = tc.IdleSeconds ?? 600,
         };
     }
+
+    private const string NameRule = "must not contain '/', '+', '#' or control characters (they separate keys and MQTT topic levels)";
+
+    // Profile, group and id join into keys ("profile/group") and MQTT topics: a '/' inside one
+    // would let two different targets read the same key.
+    private static bool IsName(string? name) =>
+        name is null || (name.IndexOfAny(['/', '+', '#']) < 0 && !name.Any(char.IsControl));
 }

@@ -22,6 +22,7 @@ public static class Logging
         bool journal = Environment.GetEnvironmentVariable("JOURNAL_STREAM") is not null;
         var lc = new LoggerConfiguration()
             .MinimumLevel.Is(level)
+            .Enrich.With(new ControlCharacterEscaper())
             .WriteTo.Console(
                 outputTemplate: journal
                     ? "{Level:u3} {Message:lj}{NewLine}{Exception}"

@@ -42,46 +42,83 @@ public static class StateFile
         File.Move(tmp, path, overwrite: true);
     }
 
-    /// <summary>The last run's picture (overall, profiles, groups; no results), marked stale; null if none or unreadable.</summary>
+    /// <summary>
+    /// The last run's picture (overall, profiles, groups; no results), marked stale; null if none.
+    /// A file that cannot be used (unreadable, over the size cap, not JSON, missing or duplicate
+    /// names, unknown statuses) is set aside as status.json.bad and <paramref name="error"/>
+    /// says so: a bad file costs the stale picture once, never a crash loop.
+    /// </summary>
     public static StatusSnapshot? Load(string path, out string? error)
     {
         error = null;
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
             return null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            JsonElement root = doc.RootElement;
-            var profiles = new List<ProfileStatus>();
-            foreach (JsonElement p in root.GetProperty("profiles").EnumerateArray())
-                profiles.Add(new ProfileStatus(p.GetProperty("name").GetString()!, Parse(p.GetProperty("status").GetString())));
-            var groups = new List<GroupStatus>();
-            foreach (JsonElement g in root.GetProperty("groups").EnumerateArray())
-            {
-                groups.Add(new GroupStatus(g.GetProperty("profile").GetString()!, g.GetProperty("id").GetString()!,
-                    Parse(g.GetProperty("status").GetString()), g.GetProperty("reason").GetString() ?? "",
-                    g.GetProperty("detail").GetString() ?? ""));
-            }
-            return new StatusSnapshot(Parse(root.GetProperty("overall").GetString()), root.GetProperty("reason").GetString() ?? "",
-                profiles, groups, []) { Stale = true };
+            return Validate(Configuration.BoundedFile.ReadAllBytes(path, Configuration.BoundedFile.StateMaxBytes));
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or KeyNotFoundException
-                                      or InvalidOperationException)
+                                      or InvalidOperationException or FormatException)
         {
-            error = e.Message;
+            error = $"{path}: {e.Message}";
+            string aside = path + ".bad";
+            try
+            {
+                if (Directory.Exists(path))
+                    Directory.Move(path, aside + "-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture));
+                else
+                    File.Move(path, aside, overwrite: true);
+                error += $"; set aside as {aside}";
+            }
+            catch (Exception m) when (m is IOException or UnauthorizedAccessException)
+            {
+                error += $"; cannot set it aside: {m.Message}";
+            }
             return null;
         }
     }
 
-    private static Status Parse(string? name) => name switch
+    private static StatusSnapshot Validate(byte[] bytes)
+    {
+        using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
+        JsonElement root = doc.RootElement;
+        var profiles = new List<ProfileStatus>();
+        var profileNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonElement p in root.GetProperty("profiles").EnumerateArray())
+        {
+            string name = Name(p, "name");
+            if (!profileNames.Add(name))
+                throw new FormatException($"profile '{name}' is listed twice");
+            profiles.Add(new ProfileStatus(name, Parse(p.GetProperty("status"))));
+        }
+        var groups = new List<GroupStatus>();
+        var groupKeys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonElement g in root.GetProperty("groups").EnumerateArray())
+        {
+            var group = new GroupStatus(Name(g, "profile"), Name(g, "id"), Parse(g.GetProperty("status")),
+                Text(g, "reason"), Text(g, "detail"));
+            if (!groupKeys.Add(group.Key))
+                throw new FormatException($"group '{group.Key}' is listed twice");
+            groups.Add(group);
+        }
+        return new StatusSnapshot(Parse(root.GetProperty("overall")), Text(root, "reason"), profiles, groups, []) { Stale = true };
+    }
+
+    private static string Name(JsonElement e, string key) =>
+        e.GetProperty(key).GetString() is { Length: > 0 } s ? s : throw new FormatException($"empty or null '{key}'");
+
+    private static string Text(JsonElement e, string key) =>
+        e.TryGetProperty(key, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+
+    private static Status Parse(JsonElement status) => status.GetString() switch
     {
         "ok" => Status.Ok,
         "degraded" => Status.Degraded,
         "failing" => Status.Failing,
-        _ => Status.Unknown,
+        "unknown" => Status.Unknown,
+        var other => throw new FormatException($"unknown status '{other}'"),
     };
 }
-
 /// <summary>
 /// Writes status.json after every change, off the monitor loop: the latest picture wins, a
 /// slow SD card never holds up the loop, and a write error is logged (once per kind) and survived.

@@ -46,6 +46,10 @@ public sealed class StatusMonitor : IMonitorControl
     private CancellationTokenSource _generation = new();
     private StatusSnapshot _published;
     private bool _firstCyclePublished;
+    // Re-check requests (button, MQTT, SIGUSR1) are coalesced: see RecheckSpacing.
+    private readonly HashSet<Slot> _recheckPending = [];
+    private DateTimeOffset _lastRecheck = DateTimeOffset.MinValue;
+    private long _rechecksCoalesced;
     private long _probesCompleted;
     private long _cycles;
 
@@ -71,6 +75,18 @@ public sealed class StatusMonitor : IMonitorControl
 
     /// <summary>Raised by <see cref="Identify"/>; the LED indicator subscribes.</summary>
     public event Action<TimeSpan>? IdentifyRequested;
+
+    /// <summary>
+    /// A re-check probes every target once, so requests are coalesced: while one is still running
+    /// (up to <see cref="RecheckMaxRun"/>), or within this long of the last one started, a new
+    /// request joins it instead of starting another. The first coalesced request is logged, the
+    /// rest are counted and said with the next re-check. (Trial: 10,000 MQTT commands made
+    /// 43,556 probes in 10 s, which public NTP pools answer with RATE.)
+    /// </summary>
+    public static readonly TimeSpan RecheckSpacing = TimeSpan.FromSeconds(10);
+
+    /// <summary>A re-check whose probes have not all come back by then no longer holds others off.</summary>
+    public static readonly TimeSpan RecheckMaxRun = TimeSpan.FromMinutes(5);
 
     public void RecheckNow(string why) => _inbox.Writer.TryWrite(new Recheck(why));
 
@@ -205,6 +221,10 @@ public sealed class StatusMonitor : IMonitorControl
                     s.Due = now;
                     s.RecheckAfter = false;
                 }
+                else
+                {
+                    _recheckPending.Remove(s);
+                }
                 s.ProbedThisRound = true;
                 if (_slots.TrueForAll(x => x.ProbedThisRound))
                 {
@@ -219,9 +239,25 @@ public sealed class StatusMonitor : IMonitorControl
             case Done:
                 return false; // from a configuration replaced since
             case Recheck r:
-                _log.Information("re-checking every target now ({Why})", r.Why);
+                if ((_recheckPending.Count > 0 && now - _lastRecheck < RecheckMaxRun) || now - _lastRecheck < RecheckSpacing)
+                {
+                    if (_rechecksCoalesced++ == 0)
+                    {
+                        _log.Information("re-check requested ({Why}) while one is running or less than {Seconds} s after the last: joined to it; "
+                            + "further requests are counted, not logged", r.Why, RecheckSpacing.TotalSeconds);
+                    }
+                    return false;
+                }
+                if (_rechecksCoalesced > 0)
+                    _log.Information("re-checking every target now ({Why}); {Coalesced} requests were joined to the last one", r.Why, _rechecksCoalesced);
+                else
+                    _log.Information("re-checking every target now ({Why})", r.Why);
+                _rechecksCoalesced = 0;
+                _lastRecheck = now;
+                _recheckPending.Clear();
                 foreach (Slot s in _slots)
                 {
+                    _recheckPending.Add(s);
                     if (s.InFlight)
                         s.RecheckAfter = true;
                     else
@@ -237,6 +273,7 @@ public sealed class StatusMonitor : IMonitorControl
 
     private void ApplyReload(MonitorSetup setup)
     {
+        _recheckPending.Clear(); // its slots are gone
         _generation.Cancel();
         _generation.Dispose();
         _generation = new CancellationTokenSource();

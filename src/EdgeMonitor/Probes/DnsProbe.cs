@@ -28,6 +28,10 @@ public sealed class DnsProbe : IProbe
         DnsAnswer answer = DnsFilter.Judge(await resolver.ResolveAsync(context.HostName, family, context.Timeout).ConfigureAwait(false),
             context.Target, context.Environment.Lab);
         string detail = $"{answer.Detail} ({resolver.Describe})";
+        // 0.0.0.0 and :: are what DNS filters answer for a blocked name: no service has that address,
+        // so the name is as good as missing for a device (dns_nxdomain until the vocabulary has a DNS-filter code).
+        if (answer.Ok && answer.Addresses.Any(a => a.Equals(System.Net.IPAddress.Any) || a.Equals(System.Net.IPAddress.IPv6Any)))
+            return ProbeOutcome.Fail(Reason.DnsNxdomain, $"{detail}: an unspecified address is a DNS filter's answer, not the service's");
         return answer.Ok ? ProbeOutcome.Ok(detail) : ProbeOutcome.Fail(answer.Reason, detail);
     }
 }

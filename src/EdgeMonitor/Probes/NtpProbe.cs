@@ -139,6 +139,8 @@ public sealed class NtpProbe : IProbe
             return ProbeOutcome.Fail(Reason.NtpUnsynchronized,
                 $"server not synchronized (leap {NtpPacket.LeapName(p.Leap)}, stratum {p.Stratum}): its time cannot be used");
         }
+        if (p.Unsynchronized() is { } unsynchronized)
+            return ProbeOutcome.Fail(Reason.NtpUnsynchronized, $"server not synchronized ({unsynchronized}): its time cannot be used");
         if (p.TransmitTimestamp == 0 || p.ReceiveTimestamp == 0)
         {
             why = "zero receive or transmit timestamp";
@@ -146,6 +148,11 @@ public sealed class NtpProbe : IProbe
         }
 
         var (offset, delay) = Measure(t1, NtpTime.ToDateTime(p.ReceiveTimestamp), NtpTime.ToDateTime(p.TransmitTimestamp), t4);
+        if (NtpPacket.ImplausibleDelay(delay) is { } impossible)
+        {
+            why = impossible;
+            return null;
+        }
         string detail = $"stratum {p.Stratum}, refid {p.ReferenceIdText}, offset {offset.TotalMilliseconds:+0.000;-0.000;0.000} ms, "
             + $"delay {delay.TotalMilliseconds:0.000} ms, leap {NtpPacket.LeapName(p.Leap)}, "
             + $"root delay {NtpTime.ShortToMs(p.RootDelay):0.###} ms, root dispersion {NtpTime.ShortToMs(p.RootDispersion):0.###} ms";

@@ -72,6 +72,9 @@ public sealed class SystemResolver : IResolver
     {
         var af = family == Family.IPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
         string rr = family == Family.IPv6 ? "AAAA" : "A";
+        // getaddrinfo's .NET wrapper throws (not a SocketException) for names DNS cannot carry.
+        if (name.TrimEnd('.').Length > 253)
+            return new DnsAnswer(Reason.DnsNxdomain, [], $"{name[..40]}...: a name of {name.Length} characters cannot exist in DNS (253 at most)");
         try
         {
             IPAddress[] addrs = await LookupAsync(name, af, timeout).ConfigureAwait(false);
@@ -82,6 +85,10 @@ public sealed class SystemResolver : IResolver
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             return new DnsAnswer(Reason.DnsTimeout, [], $"{name}: no {rr} answer in time");
+        }
+        catch (ArgumentException)
+        {
+            return new DnsAnswer(Reason.DnsNxdomain, [], $"{name}: not a valid DNS name");
         }
         catch (SocketException e)
         {

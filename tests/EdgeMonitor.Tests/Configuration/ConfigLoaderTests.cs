@@ -17,7 +17,7 @@ public sealed class ConfigLoaderTests
         { "invalid-bad-kind.json", "$.targets[0].kind", "icmp" },
         { "invalid-address-map.json", "$.addressMap", "lab-host" },
         { "invalid-syntax.json", "$.profiles", "line 1" },
-        { "invalid-type.json", "$.probe.timeoutMs", "" },
+        { "invalid-type.json", "$.probe.timeoutMs", "must be a whole number, not text \"fast\"" },
         { "invalid-requirement-override.json", "$.requirements.cloudtrax-ap/no-such-target", "no such target" },
         { "invalid-duplicate-target.json", "$.targets", "defined twice" },
     };

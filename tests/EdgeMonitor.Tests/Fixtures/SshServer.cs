@@ -43,6 +43,7 @@ public sealed class SshServer : IDisposable
 }
 
 /// <summary>A test that needs root and sshd (openssh-server, which scripts/install-deps.sh installs).</summary>
+[Xunit.Sdk.XunitTestCaseDiscoverer(EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.TypeName, EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.Assembly)]
 public sealed class SshFactAttribute : FactAttribute
 {
     public SshFactAttribute()

@@ -60,8 +60,19 @@ public sealed class LedsCommandTests : IDisposable
     public void Lamp_test_runs_and_ends_where_it_started()
     {
         _sys.AddLed("green:status").AddLed("red:status", "none [heartbeat] timer");
-        var (exit, _, err) = EdgeMonitorCli.Run(["leds", "--config", Config(), "test"]);
-        Assert.True(exit == 0, err);
+        using var run = EdgeMonitorCli.Start(["leds", "--config", Config(), "test"]);
+        // What the LEDs showed while it ran (each step lasts hundreds of ms; sysfs is polled far faster).
+        var seen = new HashSet<(string Green, string Red)>();
+        while (!run.HasExited)
+        {
+            seen.Add((_sys.State("green:status"), _sys.State("red:status")));
+            Thread.Sleep(5);
+        }
+        run.Process.WaitForExit();
+        Assert.True(run.Process.ExitCode == 0, run.Output);
+        Assert.Contains(seen, s => s.Green.StartsWith("on") && s.Red == "off");   // green alone
+        Assert.Contains(seen, s => s.Green == "off" && s.Red.StartsWith("on"));   // red alone
+        Assert.Contains(seen, s => s.Green.StartsWith("on") && s.Red.StartsWith("on")); // all together
         Assert.Equal("off", _sys.State("green:status"));
         Assert.Equal("heartbeat", _sys.State("red:status"));
     }

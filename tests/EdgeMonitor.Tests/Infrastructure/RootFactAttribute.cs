@@ -1,6 +1,7 @@
 namespace EdgeMonitor.Tests.Infrastructure;
 
 /// <summary>A test that needs root (network namespaces, nftables): reported as skipped, never as passed, without it.</summary>
+[Xunit.Sdk.XunitTestCaseDiscoverer(EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.TypeName, EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.Assembly)]
 public sealed class RootFactAttribute : FactAttribute
 {
     public RootFactAttribute()
@@ -11,6 +12,7 @@ public sealed class RootFactAttribute : FactAttribute
 }
 
 /// <summary>A test that needs an external program (a Debian package scripts/install-deps.sh installs).</summary>
+[Xunit.Sdk.XunitTestCaseDiscoverer(EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.TypeName, EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.Assembly)]
 public sealed class RequiresFactAttribute : FactAttribute
 {
     public RequiresFactAttribute(params string[] programs)

@@ -3,6 +3,7 @@ using EdgeMonitor.Tests.Infrastructure;
 namespace EdgeMonitor.Tests.Lab;
 
 /// <summary>Needs root (namespaces, nftables) and the named programs: skipped, never passed, without them.</summary>
+[Xunit.Sdk.XunitTestCaseDiscoverer(EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.TypeName, EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.Assembly)]
 public sealed class LabFactAttribute : FactAttribute
 {
     public LabFactAttribute(params string[] programs)

@@ -105,6 +105,7 @@ public sealed class DnsCliTests
 }
 
 /// <summary>Root (namespaces) and programs: skipped, never passed, when either is missing.</summary>
+[Xunit.Sdk.XunitTestCaseDiscoverer(EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.TypeName, EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.Assembly)]
 public sealed class RootFactRequiringAttribute : FactAttribute
 {
     public RootFactRequiringAttribute(params string[] programs)

@@ -136,17 +136,18 @@ public sealed class DnsProbeTests(DnsLab lab) : IClassFixture<DnsLab>
             byte[] q = new byte[512];
             var from = await peer.ReceiveFromAsync(q, new IPEndPoint(IPAddress.Any, 0));
             byte[] query = q[..from.ReceivedBytes];
-            byte[] Reply(Action<byte[]> edit)
+            // The forged replies say SERVFAIL, the genuine one NXDOMAIN: taking any forged one shows.
+            byte[] Reply(byte rcode, Action<byte[]> edit)
             {
                 byte[] r = (byte[])query.Clone();
-                r[2] = 0x81; r[3] = 0x83; // QR RD RA, NXDOMAIN
+                r[2] = 0x81; r[3] = (byte)(0x80 | rcode); // QR RD RA, rcode
                 edit(r);
                 return r;
             }
-            await peer.SendToAsync(Reply(r => r[0] ^= 0xFF), from.RemoteEndPoint);       // wrong ID
-            await peer.SendToAsync(Reply(r => r[13] ^= 0x01), from.RemoteEndPoint);      // other question name
+            await peer.SendToAsync(Reply(2, r => r[0] ^= 0xFF), from.RemoteEndPoint);       // wrong ID
+            await peer.SendToAsync(Reply(2, r => r[13] ^= 0x01), from.RemoteEndPoint);      // other question name
             await peer.SendToAsync(new byte[] { query[0], query[1], 0x81 }, from.RemoteEndPoint); // garbage
-            await peer.SendToAsync(Reply(_ => { }), from.RemoteEndPoint);
+            await peer.SendToAsync(Reply(3, _ => { }), from.RemoteEndPoint);
         });
         DnsAnswer r = await Resolve((IPEndPoint)peer.LocalEndPoint!, "cloud_ap.cloudtrax.com", Family.IPv4);
         await serve;

@@ -11,6 +11,7 @@ namespace EdgeMonitor.Tests.Probes;
 /// </summary>
 public sealed class TlsSniFilterTests
 {
+    [Xunit.Sdk.XunitTestCaseDiscoverer(EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.TypeName, EdgeMonitor.Tests.Infrastructure.RequiredUnderCiDiscoverer.Assembly)]
     private sealed class RootWithIptablesFactAttribute : FactAttribute
     {
         public RootWithIptablesFactAttribute()

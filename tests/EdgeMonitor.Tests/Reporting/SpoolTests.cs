@@ -20,6 +20,15 @@ public sealed class SpoolTests
 
     private static long[] Seqs(Spool s) => s.Pending.Select(r => r.Seq).ToArray();
 
+    /// <summary>Flips bits of one byte of the spool log, as a failing SD card does.</summary>
+    private static void Flip(string dir, Func<int, int> offsetInLength, byte bits)
+    {
+        string log = Path.Combine(dir, Spool.LogName);
+        byte[] bytes = File.ReadAllBytes(log);
+        bytes[offsetInLength(bytes.Length)] ^= bits;
+        File.WriteAllBytes(log, bytes);
+    }
+
     [Fact]
     public void Pending_events_and_the_acknowledged_position_survive_a_reopen()
     {
@@ -37,7 +46,7 @@ public sealed class SpoolTests
             Assert.Equal("event 3 ", Encoding.UTF8.GetString(s.Pending.First().Payload)[..8]);
             Assert.Equal("p/events", s.Pending.First().Topic);
             var next = s.Append("p/events", seq => Payload(seq));
-            Assert.Equal(6, next.Seq); // sequence numbers never repeat across restarts
+            Assert.Equal(6, next!.Seq); // sequence numbers never repeat across restarts
         }
     }
 
@@ -67,33 +76,110 @@ public sealed class SpoolTests
     }
 
     [Fact]
-    public void A_record_with_a_bad_crc_ends_the_log_there_and_is_counted_as_dropped()
+    public void A_record_with_a_bad_crc_costs_that_record_only_and_is_counted_as_dropped()
     {
         string dir = TempDir.Create("spool");
         int recordSize;
+        ulong epoch;
         using (var s = Open(dir))
         {
             Fill(s, 1);
             recordSize = (int)new FileInfo(Path.Combine(dir, Spool.LogName)).Length;
             Fill(s, 2);
+            epoch = s.Epoch;
         }
         string log = Path.Combine(dir, Spool.LogName);
-        byte[] bytes = File.ReadAllBytes(log);
-        bytes[recordSize + recordSize - 3] ^= 0x40; // one bit in the second record's payload
-        File.WriteAllBytes(log, bytes);
+        Flip(dir, _ => recordSize + recordSize - 3, 0x40); // one bit in the second record's payload
 
         using (var s = Open(dir))
         {
-            Assert.Equal([1L], Seqs(s));
+            Assert.Equal([1L, 3], Seqs(s)); // reading goes on after the damage
             Assert.Contains("corrupt", s.Recovery);
             Assert.Equal(1, s.Dropped);
-            Assert.Equal(recordSize, new FileInfo(log).Length);
+            Assert.Equal(2 * recordSize, new FileInfo(log).Length); // rewritten with the intact records
+            Assert.Equal(epoch, s.Epoch); // the numbers after the gap are known: same epoch
+            Assert.Equal(4, s.Append("p/events", seq => Payload(seq))!.Seq);
         }
         using (var s = Open(dir))
         {
             Assert.Null(s.Recovery);
             Assert.Equal(1, s.Dropped); // the count is kept
         }
+    }
+
+    [Fact]
+    public void One_flipped_byte_in_the_middle_of_a_long_spool_loses_one_event_and_counts_it()
+    {
+        string dir = TempDir.Create("spool");
+        using (var s = Open(dir))
+            Fill(s, 29);
+        Flip(dir, length => length / 2, 0x01);
+        using var reopened = Open(dir);
+        Assert.Equal(28, reopened.Count);
+        Assert.Equal(1, reopened.Dropped);
+        Assert.Contains("1 event(s) lost", reopened.Recovery);
+        Assert.Equal(30, reopened.Append("p/events", seq => Payload(seq))!.Seq); // lost numbers are never given again
+    }
+
+    [Fact]
+    public void A_corrupt_last_record_starts_a_new_epoch_since_the_last_numbers_are_unknown()
+    {
+        string dir = TempDir.Create("spool");
+        ulong epoch;
+        using (var s = Open(dir))
+        {
+            Fill(s, 3);
+            epoch = s.Epoch;
+        }
+        Flip(dir, length => length - 2, 0x10);
+        using var reopened = Open(dir);
+        Assert.Equal([1L, 2], Seqs(reopened));
+        Assert.Equal(1, reopened.Dropped);
+        Assert.NotEqual(epoch, reopened.Epoch);
+        Assert.Contains("new epoch", reopened.Recovery);
+    }
+
+    [Fact]
+    public void A_lost_state_directory_restarts_the_counter_in_a_new_epoch_and_a_clean_reopen_keeps_both()
+    {
+        string dir = TempDir.Create("spool");
+        ulong first;
+        using (var s = Open(dir))
+        {
+            Fill(s, 3);
+            s.Acknowledge(3);
+            s.SaveAck();
+            first = s.Epoch;
+            Assert.Equal(16, s.EpochText.Length);
+        }
+        using (var s = Open(dir))
+        {
+            Assert.Equal(first, s.Epoch);
+            Assert.Equal(4, s.Append("p/events", seq => Payload(seq))!.Seq);
+        }
+        // OpenWrt keeps the state directory in RAM: after a reboot both files are gone.
+        File.Delete(Path.Combine(dir, Spool.LogName));
+        File.Delete(Path.Combine(dir, Spool.AckName));
+        using (var s = Open(dir))
+        {
+            Assert.Equal(1, s.Append("p/events", seq => Payload(seq))!.Seq);
+            Assert.NotEqual(first, s.Epoch); // (epoch, seq) is still unique
+        }
+    }
+
+    [Fact]
+    public void A_compacted_spool_with_nothing_pending_keeps_counting()
+    {
+        string dir = TempDir.Create("spool");
+        using (var s = Open(dir))
+        {
+            Fill(s, 5000, size: 40); // past the compaction threshold
+            s.Acknowledge(5000);
+            s.SaveAck();
+            Assert.Equal(0, new FileInfo(Path.Combine(dir, Spool.LogName)).Length);
+        }
+        using var reopened = Open(dir);
+        Assert.Equal(5001, reopened.Append("p/events", seq => Payload(seq))!.Seq);
     }
 
     [Fact]
@@ -174,6 +260,7 @@ public sealed class SpoolTests
         File.WriteAllBytes(Path.Combine(dir, Spool.AckName), [1, 2, 3]);
         using var reopened = Open(dir);
         Assert.Equal([1L, 2, 3], Seqs(reopened));
+        Assert.Contains("damaged", reopened.Recovery); // said, not silently ignored
     }
 
     [Fact]
@@ -192,7 +279,7 @@ public sealed class SpoolTests
     }
 
     [RootFact]
-    public void A_full_disk_loses_the_event_that_did_not_fit_and_nothing_before_it()
+    public void A_full_disk_loses_the_event_that_did_not_fit_counts_it_and_leaves_a_gap()
     {
         string dir = TempDir.Create("spoolfull");
         Sh.Run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir);
@@ -201,15 +288,12 @@ public sealed class SpoolTests
             long written = 0;
             using (var s = Open(dir, maxBytes: 16 << 20))
             {
-                Assert.Throws<IOException>((Action)(() =>
-                {
-                    while (true)
-                    {
-                        s.Append("p/events", seq => Payload(seq, 1000));
-                        written++;
-                    }
-                }));
+                while (s.Append("p/events", seq => Payload(seq, 1000)) is not null)
+                    written++;
                 Assert.Equal(1, s.Dropped);
+                Assert.NotNull(s.WriteError);
+                Assert.Null(s.Append("p/events", seq => Payload(seq, 1000))); // still full: counted again, no throw
+                Assert.Equal(2, s.Dropped);
             }
             using var reopened = Open(dir, maxBytes: 16 << 20);
             Assert.Null(reopened.Recovery); // the partial record was cut off, not left to end the log

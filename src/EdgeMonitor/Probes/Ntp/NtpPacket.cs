@@ -148,6 +148,30 @@ public readonly record struct NtpPacket(
         }
     }
 
+    /// <summary>
+    /// RFC 5905 A.5.2 fit(): a server whose root distance (root delay / 2 + root dispersion)
+    /// exceeds the distance threshold cannot synchronize anyone; 1.5 s as ntpd and chrony use.
+    /// </summary>
+    public const double MaxRootDistanceSeconds = 1.5;
+
+    /// <summary>A negative round-trip delay beyond clock granularity means the reply's timestamps are made up.</summary>
+    public static readonly TimeSpan NegativeDelayTolerance = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Why a well-formed reply's own fields say its clock cannot be used (never synchronized, implausible root distance); null if they do not.</summary>
+    public string? Unsynchronized()
+    {
+        if (ReferenceTimestamp == 0)
+            return "reference time zero: the server has never synchronized";
+        double distance = (RootDelay / 2.0 + RootDispersion) / 65536.0;
+        return distance > MaxRootDistanceSeconds
+            ? $"root distance {distance:0.###} s (root delay {NtpTime.ShortToMs(RootDelay):0.###} ms / 2 + root dispersion {NtpTime.ShortToMs(RootDispersion):0.###} ms) over {MaxRootDistanceSeconds} s"
+            : null;
+    }
+
+    /// <summary>Why a measured round-trip delay is impossible (negative beyond <see cref="NegativeDelayTolerance"/>); null if it is not.</summary>
+    public static string? ImplausibleDelay(TimeSpan delay) =>
+        delay < -NegativeDelayTolerance ? $"negative round-trip delay {delay.TotalMilliseconds:0.###} ms: the reply's timestamps are made up" : null;
+
     public static string LeapName(int leap) => leap switch
     {
         LeapNone => "none",

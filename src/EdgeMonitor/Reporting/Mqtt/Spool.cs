@@ -34,6 +34,20 @@ internal static class SpoolFormat
         return buf;
     }
 
+    /// <summary>The length of an intact record starting at the front of <paramref name="data"/>, or 0.</summary>
+    public static int IntactRecordAt(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 8)
+            return 0;
+        int body = BinaryPrimitives.ReadInt32LittleEndian(data);
+        if (body < 10 || body > MaxBody || data.Length < 8 + body)
+            return 0;
+        var b = data.Slice(8, body);
+        return Crc32.Compute(b) == BinaryPrimitives.ReadUInt32LittleEndian(data[4..]) && 10 + BinaryPrimitives.ReadUInt16LittleEndian(b[8..]) <= body
+            ? 8 + body
+            : 0;
+    }
+
     /// <summary>Decodes records until the data ends or a record is torn or corrupt; <paramref name="good"/> is the intact prefix length.</summary>
     public static List<SpoolRecord> Decode(ReadOnlySpan<byte> data, out int good, out bool corrupt)
     {
@@ -87,16 +101,24 @@ internal static class SpoolFormat
 /// The bounded, crash-safe queue of events waiting for the broker's PUBACK, in the state
 /// directory. mqtt-spool.log is append-only: appends are made durable by <see cref="Commit"/>
 /// (one fsync per batch) before they are published. mqtt-spool.ack holds the last acknowledged
-/// sequence number and the dropped count, replaced atomically by <see cref="SaveAck"/> without
-/// fsync: losing it in a crash only means publishing some events again (QoS 1 is at least once
-/// anyway), never losing one. The log is rewritten without acknowledged records once they make
-/// up most of it. Pending records are also kept in memory (bounded by the same limits).
+/// sequence number, the dropped count and the epoch, replaced atomically and durably by
+/// <see cref="SaveAck"/> (at most once a second): the counter it carries must survive a
+/// compaction that leaves the log empty. The log is rewritten without acknowledged records once
+/// they make up most of it. Pending records are also kept in memory (bounded by the same limits).
+/// <para>
+/// Sequence numbers are unique per <see cref="Epoch"/>: a random id that changes whenever the
+/// counter cannot be trusted to continue (no or unreadable ack file, i.e. a lost state
+/// directory, or a corrupt log tail whose last numbers are unknown). Consumers key on
+/// (epoch, seq). A seq given to an event that could not be written is never reused, so the
+/// loss shows as a gap, and every lost event is counted in <see cref="Dropped"/>.
+/// </para>
 /// </summary>
 internal sealed class Spool : IDisposable
 {
     public const string LogName = "mqtt-spool.log";
     public const string AckName = "mqtt-spool.ack";
     private const long CompactAbove = 64 * 1024;
+    private const int AckLength = 28, OldAckLength = 20;
 
     private readonly string _logPath;
     private readonly string _ackPath;
@@ -116,8 +138,17 @@ internal sealed class Spool : IDisposable
     /// <summary>Events dropped (oldest first) because a bound was hit, or lost to a corrupt spool; kept across restarts.</summary>
     public long Dropped { get; private set; }
 
-    /// <summary>What opening found wrong (a torn or corrupt tail), for one log line; null when clean.</summary>
-    public string? Recovery { get; }
+    /// <summary>What opening found wrong (a torn or corrupt record, an unreadable ack file), for one log line; null when clean.</summary>
+    public string? Recovery { get; private set; }
+
+    /// <summary>The numbering's epoch: (epoch, seq) is unique for ever; a new epoch means the counter started again.</summary>
+    public ulong Epoch { get; private set; }
+
+    /// <summary><see cref="Epoch"/> as consumers see it: 16 hex digits.</summary>
+    public string EpochText => Epoch.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Why the last <see cref="Append"/> could not write its event (disk full, read-only), until one succeeds; null when fine.</summary>
+    public string? WriteError { get; private set; }
 
     public int Count => _records.Count - _head;
     public long Bytes => _bytes;
@@ -149,9 +180,9 @@ internal sealed class Spool : IDisposable
         _ackPath = Path.Combine(directory, AckName);
         _maxEvents = Math.Max(1, maxEvents);
         _maxBytes = Math.Max(1024, maxBytes);
-        ReadAck();
-        byte[] data = File.Exists(_logPath) ? File.ReadAllBytes(_logPath) : [];
-        var records = SpoolFormat.Decode(data, out int good, out bool corrupt);
+        bool counterKnown = ReadAck();
+        byte[] data = ReadLog(out string? readError);
+        var (records, lost, tailLost, damage) = Recover(data);
         long last = _acked;
         foreach (var r in records)
         {
@@ -162,40 +193,132 @@ internal sealed class Spool : IDisposable
             _bytes += r.Size;
         }
         _nextSeq = last + 1;
-        if (good < data.Length)
+        Dropped += lost;
+        var notes = new List<string>();
+        if (Recovery is not null)
+            notes.Add(Recovery);
+        if (readError is not null)
+            notes.Add(readError);
+        if (damage is not null)
+            notes.Add(damage);
+        // A corrupt tail hides how far the counter went: the old numbers may have been published.
+        if (!counterKnown || tailLost)
         {
-            Recovery = corrupt
-                ? $"discarded {data.Length - good} bytes from a corrupt record at offset {good} of {_logPath}"
-                : $"discarded a torn record ({data.Length - good} bytes) at the end of {_logPath}";
-            if (corrupt)
-                Dropped++;
+            Epoch = NewEpoch();
+            if (counterKnown)
+                notes.Add($"new epoch {EpochText}: the last sequence numbers are unknown");
+        }
+        Recovery = notes.Count > 0 ? string.Join("; ", notes) : null;
+        bool rewrite = damage is not null || readError is not null;
+        if (rewrite)
+        {
+            // Only intact records stay; the ack file keeps the loss count and the epoch.
+            using var buffer = new MemoryStream();
+            foreach (var r in Pending)
+                buffer.Write(SpoolFormat.Encode(r));
+            SpoolFormat.WriteAtomically(_logPath, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         }
         // Unbuffered: a failed write must fail at once, with nothing left in a buffer to retry later.
         _log = new FileStream(_logPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
-        if (good < data.Length)
-        {
-            _log.SetLength(good);
-            _log.Flush(flushToDisk: true);
-            if (corrupt)
-                WriteAck(durable: true); // keep the count (at least one event was lost)
-        }
         _log.Seek(0, SeekOrigin.End);
+        if (rewrite || !counterKnown)
+            TryWriteAck();
         Trim();
     }
 
-    /// <summary>Appends a record (durable after <see cref="Commit"/>) and returns it; drops the oldest when a bound is hit.</summary>
-    public SpoolRecord Append(string topic, Func<long, byte[]> payloadForSeq)
+    private static ulong NewEpoch()
+    {
+        Span<byte> b = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
+        return BinaryPrimitives.ReadUInt64LittleEndian(b) | 1; // never 0: 0 reads as "no epoch"
+    }
+
+    private byte[] ReadLog(out string? error)
+    {
+        error = null;
+        if (!File.Exists(_logPath))
+            return [];
+        // The log never legitimately grows much past its bound before it is compacted.
+        long cap = 2 * _maxBytes + CompactAbove + (1 << 20);
+        try
+        {
+            return Configuration.BoundedFile.ReadAllBytes(_logPath, cap);
+        }
+        catch (IOException e)
+        {
+            error = $"{_logPath} could not be read and was started again: {e.Message}";
+            Dropped++; // at least one event was in it
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// Every intact record, skipping over damage: after a corrupt record, the next place where an
+    /// intact record starts is found and reading goes on, so one flipped byte costs one record.
+    /// Lost records are counted from the gap in sequence numbers; at the end of the log, where no
+    /// later number tells, at least one.
+    /// </summary>
+    private static (List<SpoolRecord> Records, long Lost, bool TailLost, string? Damage) Recover(byte[] data)
+    {
+        var all = new List<SpoolRecord>();
+        long lost = 0;
+        var damages = new List<string>();
+        bool tailLost = false;
+        int at = 0;
+        while (at < data.Length)
+        {
+            var part = SpoolFormat.Decode(data.AsSpan(at), out int good, out bool corrupt);
+            all.AddRange(part);
+            at += good;
+            if (at >= data.Length)
+                break;
+            int resume = at + 1;
+            while (resume < data.Length && SpoolFormat.IntactRecordAt(data.AsSpan(resume)) == 0)
+                resume++;
+            if (resume >= data.Length)
+            {
+                if (corrupt)
+                {
+                    lost++;
+                    tailLost = true;
+                    damages.Add($"discarded {data.Length - at} bytes from a corrupt record at offset {at} (at the end: at least 1 event lost)");
+                }
+                else
+                {
+                    damages.Add($"discarded a torn record ({data.Length - at} bytes) at the end");
+                }
+                break;
+            }
+            long before = all.Count > 0 ? all[^1].Seq : 0;
+            var next = SpoolFormat.Decode(data.AsSpan(resume, SpoolFormat.IntactRecordAt(data.AsSpan(resume))), out _, out _);
+            long gap = before > 0 && next.Count > 0 && next[0].Seq > before ? next[0].Seq - before - 1 : 1;
+            lost += Math.Max(1, gap);
+            damages.Add($"skipped {resume - at} corrupt bytes at offset {at} ({Math.Max(1, gap)} event(s) lost)");
+            at = resume;
+        }
+        return (all, lost, tailLost, damages.Count > 0 ? string.Join("; ", damages) : null);
+    }
+
+    /// <summary>
+    /// Appends a record (durable after <see cref="Commit"/>) and returns it; drops the oldest when a
+    /// bound is hit. When the disk refuses it (full, read-only) the event is lost but never silently:
+    /// its sequence number is used up (consumers see the gap), <see cref="Dropped"/> counts it and
+    /// <see cref="WriteError"/> says why; null is returned and nothing throws.
+    /// </summary>
+    public SpoolRecord? Append(string topic, Func<long, byte[]> payloadForSeq)
     {
         var r = new SpoolRecord(_nextSeq, topic, payloadForSeq(_nextSeq));
+        _nextSeq++;
         long end = _log.Position;
         try
         {
             _log.Write(SpoolFormat.Encode(r));
         }
-        catch (IOException)
+        catch (IOException e)
         {
             // Disk full or failing: cut the partial record off, or it would end the log at the next start.
             Dropped++;
+            WriteError = e.Message;
             try
             {
                 _log.SetLength(end);
@@ -204,9 +327,9 @@ internal sealed class Spool : IDisposable
             catch (IOException)
             {
             }
-            throw;
+            return null;
         }
-        _nextSeq++;
+        WriteError = null;
         _uncommitted = true;
         _records.Add(r);
         _bytes += r.Size;
@@ -247,7 +370,7 @@ internal sealed class Spool : IDisposable
         if (!_ackDirty)
             return;
         _ackDirty = false;
-        WriteAck(durable: false);
+        WriteAck();
         MaybeCompact();
     }
 
@@ -263,9 +386,18 @@ internal sealed class Spool : IDisposable
         }
         if (dropped)
         {
-            // Durable: the dropped count is reported and must not go back after a crash.
-            WriteAck(durable: true);
-            MaybeCompact();
+            // The dropped count is reported and must not go back after a crash.
+            if (TryWriteAck())
+            {
+                try
+                {
+                    MaybeCompact();
+                }
+                catch (IOException)
+                {
+                    // Compacted at a later save; the log only stays longer meanwhile.
+                }
+            }
         }
     }
 
@@ -288,38 +420,81 @@ internal sealed class Spool : IDisposable
         using var buffer = new MemoryStream();
         foreach (var r in Pending)
             buffer.Write(SpoolFormat.Encode(r));
-        _log.Dispose();
-        // The ack file stays valid: it names sequence numbers, not offsets.
+        // The ack file stays valid: it names sequence numbers, not offsets. If the new file
+        // cannot be written the old log stays open and in use.
         SpoolFormat.WriteAtomically(_logPath, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        _log.Dispose();
         _log = new FileStream(_logPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         _log.Seek(0, SeekOrigin.End);
     }
 
-    private void ReadAck()
+    /// <summary>The acknowledged position, dropped count and epoch; false when the file is missing or unreadable (said in <see cref="Recovery"/>).</summary>
+    private bool ReadAck()
     {
         if (!File.Exists(_ackPath))
-            return;
-        byte[] a = File.ReadAllBytes(_ackPath);
-        if (a.Length == 20 && Crc32.Compute(a.AsSpan(0, 16)) == BinaryPrimitives.ReadUInt32LittleEndian(a.AsSpan(16)))
+            return false;
+        byte[] a;
+        try
+        {
+            a = Configuration.BoundedFile.ReadAllBytes(_ackPath, 4096);
+        }
+        catch (IOException e)
+        {
+            Recovery = $"{_ackPath} unreadable ({e.Message}): new epoch, pending events are sent again";
+            return false;
+        }
+        int n = a.Length is AckLength or OldAckLength ? a.Length - 4 : -1;
+        if (n > 0 && Crc32.Compute(a.AsSpan(0, n)) == BinaryPrimitives.ReadUInt32LittleEndian(a.AsSpan(n)))
         {
             _acked = BinaryPrimitives.ReadInt64LittleEndian(a);
             Dropped = BinaryPrimitives.ReadInt64LittleEndian(a.AsSpan(8));
+            Epoch = n == 24 ? BinaryPrimitives.ReadUInt64LittleEndian(a.AsSpan(16)) : NewEpoch();
+            if (_acked >= 0 && Dropped >= 0 && Epoch != 0)
+                return true;
         }
+        _acked = 0;
+        Dropped = 0;
+        Recovery = $"{_ackPath} is damaged ({a.Length} bytes, not a valid position): new epoch, pending events are sent again";
+        return false;
     }
 
-    private void WriteAck(bool durable)
+    /// <summary>[u64 acknowledged seq][u64 dropped][u64 epoch][u32 CRC-32], little endian, replaced atomically and fsynced.</summary>
+    private void WriteAck()
     {
-        Span<byte> a = stackalloc byte[20];
+        Span<byte> a = stackalloc byte[AckLength];
         BinaryPrimitives.WriteInt64LittleEndian(a, _acked);
         BinaryPrimitives.WriteInt64LittleEndian(a[8..], Dropped);
-        BinaryPrimitives.WriteUInt32LittleEndian(a[16..], Crc32.Compute(a[..16]));
-        SpoolFormat.WriteAtomically(_ackPath, a, durable);
+        BinaryPrimitives.WriteUInt64LittleEndian(a[16..], Epoch);
+        BinaryPrimitives.WriteUInt32LittleEndian(a[24..], Crc32.Compute(a[..24]));
+        SpoolFormat.WriteAtomically(_ackPath, a);
+    }
+
+    // On a full or read-only disk the count lives on in memory and is written with the next save.
+    private bool TryWriteAck()
+    {
+        try
+        {
+            WriteAck();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _ackDirty = true;
+            return false;
+        }
     }
 
     public void Dispose()
     {
-        Commit();
-        SaveAck();
+        try
+        {
+            Commit();
+            SaveAck();
+        }
+        catch (IOException)
+        {
+            // A full or read-only disk at exit: what was committed stays; the rest is counted by the seq gap.
+        }
         _log.Dispose();
     }
 }
@@ -341,8 +516,15 @@ internal sealed class RetainedStore
         _path = Path.Combine(directory, FileName);
         if (File.Exists(_path))
         {
-            foreach (var r in SpoolFormat.Decode(File.ReadAllBytes(_path), out _, out _))
-                _latest[r.Topic] = r.Payload;
+            try
+            {
+                foreach (var r in SpoolFormat.Decode(Configuration.BoundedFile.ReadAllBytes(_path, Configuration.BoundedFile.StateMaxBytes), out _, out _))
+                    _latest[r.Topic] = r.Payload;
+            }
+            catch (IOException)
+            {
+                // Only a head start: the monitor's next evaluation publishes everything again.
+            }
         }
     }
 
