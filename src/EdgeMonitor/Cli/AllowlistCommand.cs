@@ -98,7 +98,7 @@ public static class AllowlistCommand
         }
         if (!withNtp)
         {
-            targets = targets.Where(t => t.Kind != "ntp" || t.Requirement == Requirement.Blocked).ToList();
+            targets = targets.Where(t => t.Kind != NtpProbe.Name || t.Requirement == Requirement.Blocked).ToList();
             included.Add("NTP: left out (--no-ntp).");
         }
         else

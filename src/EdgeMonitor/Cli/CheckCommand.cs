@@ -38,11 +38,10 @@ public static class CheckCommand
         NtpServerChoice? learnedNtp = MonitorSetup.LearnNtp(config, out string? noDhcpNtp);
         IReadOnlyList<Target> targets = TargetCatalog.Build(config, learnedNtp: learnedNtp);
         ProbeEnvironment env = EnvironmentFactory.Create(config);
-        var runner = new ProbeRunner(env);
-        // Idle checks hold a silent connection for idleSeconds: each gets its own lane and time limit.
-        var idle = targets.Where(t => t.Kind == "idle").ToList();
-        foreach (var t in idle)
-            Console.Error.WriteLine($"edgemonitor check: {t.Key} stays idle for {t.IdleSeconds} s before its verdict");
+        var plan = new ProbePlan(targets, env);
+        // Kinds that hold a connection on purpose (idle) take that long before their verdict: say so.
+        foreach (var lane in plan.Lanes.Where(l => l.OwnTime is not null))
+            Console.Error.WriteLine($"edgemonitor check: {lane.Target.Key} ({lane.Target.Kind}) waits {lane.OwnTime!.Value.TotalSeconds:0} s on purpose before its verdict");
 
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -51,12 +50,7 @@ public static class CheckCommand
         IReadOnlyList<ProbeResult> results;
         try
         {
-            var idleRuns = idle.Select(t => new ProbeRunner(MonitorSetup.IdleLane(env, t)).RunAsync(t, cts.Token)).ToList();
-            var shared = await runner.RunAllAsync(targets.Where(t => t.Kind != "idle").ToList(), cts.Token).ConfigureAwait(false);
-            var all = shared.ToList();
-            foreach (var run in idleRuns)
-                all.AddRange(await run.ConfigureAwait(false));
-            results = all;
+            results = await plan.RunOnceAsync(cts.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -46,7 +46,7 @@ public static class MqttTestCommand
         log.Information("{Config}", ConfigOption.Banner(configPath));
         string node = config.NodeName;
         IReadOnlyList<Target> targets = TargetCatalog.Build(config);
-        var runner = new ProbeRunner(EnvironmentFactory.Create(config));
+        var plan = new ProbePlan(targets, EnvironmentFactory.Create(config));
 
         using var stop = new CancellationTokenSource(seconds is int s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan);
         var control = new Control(log);
@@ -63,7 +63,7 @@ public static class MqttTestCommand
             IReadOnlyList<ProbeResult> results;
             try
             {
-                results = await runner.RunAllAsync(targets, stop.Token).ConfigureAwait(false);
+                results = await plan.RunOnceAsync(stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -51,7 +51,7 @@ public static class TargetCatalog
             // DT: "The DHCP server on the local network is used for ... NTP": when one is configured it replaces the pools.
             if (dhcpNtp is not null && p.Targets.Any(t => t.UnlessDhcpNtp))
             {
-                targets.Add(new Target(name, "ntp-dhcp", "ntp", dhcpNtp.Host, dhcpNtp.Port, Requirement.Required, Role.Primary, "ntp",
+                targets.Add(new Target(name, "ntp-dhcp", NtpProbe.Name, dhcpNtp.Host, dhcpNtp.Port, Requirement.Required, Role.Primary, "ntp",
                     $"DT: the NTP server advertised by DHCP ({dhcpNtp.Source})"));
             }
         }
@@ -91,7 +91,7 @@ public static class TargetCatalog
             }
             Target t = targets[at];
             // Asserting a block means probing for reachability, whatever the kind was.
-            targets[at] = req == Requirement.Blocked ? t with { Requirement = req, Kind = "blocked" } : t with { Requirement = req };
+            targets[at] = req == Requirement.Blocked ? t with { Requirement = req, Kind = BlockedProbe.Name } : t with { Requirement = req };
         }
         return targets;
     }

@@ -26,15 +26,4 @@ public sealed record MonitorSetup(IReadOnlyList<Target> Targets, ProbeEnvironmen
         why = learned is null ? reason : null;
         return learned;
     }
-
-    /// <summary>
-    /// The environment of an idle probe's own lane: its time limit covers the silent wait plus
-    /// the usual probe timeout, and it never takes a slot of the shared concurrency bound.
-    /// </summary>
-    public static ProbeEnvironment IdleLane(ProbeEnvironment env, Target target) => env with
-    {
-        Timeout = env.Timeout + TimeSpan.FromSeconds(target.IdleSeconds),
-        // IPv4 and IPv6 of one target idle side by side, so the lane never waits on itself.
-        Concurrency = 2,
-    };
 }

@@ -1,24 +1,16 @@
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Probes;
 
 namespace EdgeMonitor.Monitoring;
 
 /// <summary>
-/// How often each kind is probed. monitor.intervals names a kind; otherwise the documented
-/// default for the kind (<see cref="KindDefaults"/>); otherwise monitor.intervalSeconds.
+/// How often each kind is probed. monitor.intervals names a kind; otherwise the kind's own
+/// documented default (<see cref="IProbe.DefaultInterval"/>, never below monitor.intervalSeconds);
+/// otherwise monitor.intervalSeconds.
 /// Every wait gets random jitter so a thousand boxes do not beat in step.
 /// </summary>
 public sealed class Schedule(MonitorConfig config, Random? random = null)
 {
-    /// <summary>
-    /// Documented defaults where the all-kinds interval would be wrong: NTP servers rate-limit
-    /// (and a clock drifts slowly); an idle check holds a connection for idleSeconds anyway.
-    /// </summary>
-    public static IReadOnlyDictionary<string, int> KindDefaults { get; } = new Dictionary<string, int>(StringComparer.Ordinal)
-    {
-        ["ntp"] = 300,
-        ["idle"] = 900,
-    };
-
     /// <summary>A target that just failed is probed again this soon, before its state may change.</summary>
     public static TimeSpan QuickRetry { get; } = TimeSpan.FromSeconds(2);
 
@@ -28,8 +20,8 @@ public sealed class Schedule(MonitorConfig config, Random? random = null)
     {
         if (config.Intervals.TryGetValue(kind, out int s))
             return TimeSpan.FromSeconds(s);
-        if (KindDefaults.TryGetValue(kind, out int d) && !config.Intervals.ContainsKey(kind))
-            return TimeSpan.FromSeconds(Math.Max(d, config.IntervalSeconds));
+        if (ProbeKinds.Find(kind)?.DefaultInterval is { } d)
+            return TimeSpan.FromSeconds(Math.Max(d.TotalSeconds, config.IntervalSeconds));
         return TimeSpan.FromSeconds(config.IntervalSeconds);
     }
 

@@ -12,8 +12,10 @@ namespace EdgeMonitor.Monitoring;
 /// </summary>
 public static class StatusEvaluator
 {
+    /// <summary>The picture from the probes' results; verdicts across targets (TLS interception) are made here, once.</summary>
     public static StatusSnapshot Evaluate(IReadOnlyList<Target> targets, IReadOnlyList<ProbeResult> results)
     {
+        results = TlsInterception.Reclassify(results);
         var byTarget = results.GroupBy(r => r.Target.Key).ToDictionary(g => g.Key, g => g.ToList());
         var groups = new List<GroupStatus>();
         foreach (var g in targets.GroupBy(t => (t.Profile, t.Group)))

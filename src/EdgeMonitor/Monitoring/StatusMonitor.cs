@@ -6,7 +6,7 @@ namespace EdgeMonitor.Monitoring;
 
 /// <summary>
 /// The daemon's heart: schedules every target on its kind's interval (with jitter), runs probes
-/// through <see cref="ProbeRunner"/> (idle probes in their own lanes), applies hysteresis,
+/// through the <see cref="ProbePlan"/> (kinds that hold a connection in their own lanes), applies hysteresis,
 /// evaluates status and hands each change to every sink in order. All state lives on one loop;
 /// probes, signals, the button and MQTT only post messages to it.
 /// </summary>
@@ -154,26 +154,16 @@ public sealed class StatusMonitor : IMonitorControl
 
     private void BuildSlots(MonitorSetup setup)
     {
-        var shared = new ProbeRunner(setup.Environment);
-        TimeSpan timeout = setup.Environment.Timeout;
-        int sharedCount = setup.Targets.Count(t => t.Kind != IdleKind);
-        int waves = (sharedCount + Math.Max(1, setup.Environment.Concurrency) - 1) / Math.Max(1, setup.Environment.Concurrency);
-        // Resolution and probe each get the timeout; queued probes wait their turn in waves.
-        TimeSpan sharedStuck = timeout * 2 * (waves + 1) + TimeSpan.FromSeconds(30);
         DateTimeOffset now = _time.GetUtcNow();
         var slots = new List<Slot>(setup.Targets.Count);
-        foreach (Target t in setup.Targets)
+        foreach (ProbePlan.Lane lane in new ProbePlan(setup.Targets, setup.Environment).Lanes)
         {
-            Slot s = t.Kind == IdleKind
-                ? new Slot(t, new ProbeRunner(MonitorSetup.IdleLane(setup.Environment, t)), timeout * 3 + TimeSpan.FromSeconds(t.IdleSeconds + 30))
-                : new Slot(t, shared, sharedStuck);
-            s.Due = now + _schedule.FirstDelay(t.Kind);
+            var s = new Slot(lane.Target, lane.Runner, lane.StuckAfter);
+            s.Due = now + _schedule.FirstDelay(lane.Target.Kind);
             slots.Add(s);
         }
         _slots = slots;
     }
-
-    private const string IdleKind = "idle";
 
     private void Launch(Slot s, DateTimeOffset now)
     {
@@ -193,9 +183,10 @@ public sealed class StatusMonitor : IMonitorControl
             }
             catch (Exception e)
             {
-                // A probe bug must not take the daemon down; it shows as this target failing.
+                // A probe bug must not take the daemon down; it shows as this target failing, with its kind's error reason.
                 _log.Warning("probe {Target} threw {Error}", s.Target.Key, e.Message);
-                results = [new ProbeResult(s.Target, Family.Any, null, false, Reason.TcpUnreachable,
+                Reason reason = ProbeKinds.Find(s.Target.Kind)?.ErrorReason ?? Reason.TcpUnreachable;
+                results = [new ProbeResult(s.Target, Family.Any, null, false, reason,
                     $"probe error: {e.GetType().Name}: {e.Message}", 0, s.Target.Requirement, _time.GetUtcNow())];
             }
             _inbox.Writer.TryWrite(new Done(s, results));
@@ -306,7 +297,7 @@ public sealed class StatusMonitor : IMonitorControl
         // Unknown (or the stale picture) until every target has answered once.
         if (!complete)
             return;
-        StatusSnapshot snapshot = StatusEvaluator.Evaluate(_setup.Targets, TlsInterception.Reclassify(results));
+        StatusSnapshot snapshot = StatusEvaluator.Evaluate(_setup.Targets, results);
         bool first = !_firstCyclePublished;
         _firstCyclePublished = true;
         Publish(_published, snapshot, force: first);

@@ -7,8 +7,10 @@ namespace EdgeMonitor.Probes;
 /// </summary>
 public sealed class BlockedProbe : IProbe
 {
-    public string Kind => "blocked";
+    public const string Name = "blocked";
+    public string Kind => Name;
     public Transport Transport => Transport.Tcp;
+    public IReadOnlyList<Reason> Reasons { get; } = [Reason.Reachable];
 
     // Running out of time means nothing answered: that is the pass this kind wants.
     public Reason TimeoutReason => Reason.Ok;

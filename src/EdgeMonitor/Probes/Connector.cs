@@ -6,6 +6,9 @@ namespace EdgeMonitor.Probes;
 /// <summary>TCP connect shared by every TCP-based probe, with the failure told apart by errno.</summary>
 public static class Connector
 {
+    /// <summary>What a failed connect reports, for every kind that connects over TCP.</summary>
+    public static IReadOnlyList<Reason> Reasons { get; } = [Reason.TcpRefused, Reason.TcpTimeout, Reason.TcpUnreachable, Reason.TcpReset];
+
     /// <summary>Connects, or returns the failure as an outcome (refused, dropped, unreachable, reset).</summary>
     public static async Task<(Socket? Socket, ProbeOutcome? Failure)> ConnectAsync(IPEndPoint endpoint, CancellationToken timeout)
     {

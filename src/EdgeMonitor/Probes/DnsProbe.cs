@@ -13,8 +13,10 @@ namespace EdgeMonitor.Probes;
 /// </summary>
 public sealed class DnsProbe : IProbe
 {
-    public string Kind => "dns";
+    public const string Name = "dns";
+    public string Kind => Name;
     public Transport Transport => Transport.Udp;
+    public IReadOnlyList<Reason> Reasons { get; } = ProbeRunner.NameReasons;
     public bool NeedsAddress => false;
     public Reason TimeoutReason => Reason.DnsTimeout;
     public Reason ErrorReason => Reason.DnsServfail;

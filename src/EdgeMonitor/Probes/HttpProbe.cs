@@ -20,10 +20,16 @@ public sealed class HttpProbe : IProbe
     /// <summary>Most body bytes read to classify a possible block page.</summary>
     internal const int BodyCap = 16 * 1024;
 
-    public string Kind => "http";
+    public const string Name = "http";
+    public string Kind => Name;
     public Transport Transport => Transport.Tcp;
     public Reason TimeoutReason => Reason.HttpTimeout;
     public Reason ErrorReason => Reason.HttpBadResponse;
+
+    public IReadOnlyList<Reason> Reasons { get; } =
+        [Reason.HttpBlocked, Reason.HttpRedirected, Reason.HttpTimeout, Reason.HttpBadResponse, Reason.TcpReset];
+
+    public IReadOnlyList<string> Options { get; } = ["path"];
 
     public async Task<ProbeOutcome> ProbeAsync(ProbeContext ctx)
     {

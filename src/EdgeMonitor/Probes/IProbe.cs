@@ -34,7 +34,9 @@ public sealed class ProbeContext
 }
 
 /// <summary>
-/// One probe kind. Every kind has this one shape; timeouts, latency, address resolution and
+/// One probe kind, and everything the rest of the program knows about it: a kind describes
+/// itself here (name, transport, interval, lane, reasons, options), so adding one is its own
+/// file and one row in <see cref="ProbeKinds"/>. Timeouts, latency, address resolution and
 /// turning stray exceptions into reason codes are done once, in <see cref="ProbeRunner"/>.
 /// A probe throws only for the unexpected; every expected failure is an outcome.
 /// </summary>
@@ -44,6 +46,24 @@ public interface IProbe
     string Kind { get; }
 
     Transport Transport { get; }
+
+    /// <summary>The documented interval where monitor.intervalSeconds would be wrong (null: that setting);
+    /// never shorter than monitor.intervalSeconds, and monitor.intervals.KIND overrides it.</summary>
+    TimeSpan? DefaultInterval => null;
+
+    /// <summary>
+    /// Null for a kind that runs in the shared lane within probe.timeout. A kind that holds a
+    /// connection on purpose (idle) returns the time it adds to probe.timeout for this target:
+    /// it then runs in its own lane with that budget and never takes a shared slot.
+    /// </summary>
+    TimeSpan? OwnLaneTime(Target target) => null;
+
+    /// <summary>The failure reasons this kind reports itself, beyond name resolution
+    /// (<see cref="ProbeRunner"/>) and connecting (<see cref="Connector.Reasons"/>).</summary>
+    IReadOnlyList<Reason> Reasons { get; }
+
+    /// <summary>The per-target options (config field names beside id, kind, host, port) this kind reads.</summary>
+    IReadOnlyList<string> Options => [];
 
     /// <summary>False for kinds that resolve the name themselves (dns).</summary>
     bool NeedsAddress => true;

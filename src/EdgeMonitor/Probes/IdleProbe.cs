@@ -9,13 +9,23 @@ namespace EdgeMonitor.Probes;
 /// `edgemonitor echo-server` at the target. The probe proves the path with one echo, stays
 /// silent, then sends a fresh nonce and expects it back: a state table that forgot the
 /// connection drops it, resets it or lets it hang, and that is idle_cut.
-/// The monitor runs this kind in its own lane with a time limit of IdleSeconds + probe timeout.
+/// Every verb runs this kind in its own lane with a time limit of IdleSeconds + probe timeout.
 /// </summary>
 public sealed class IdleProbe : IProbe
 {
-    public string Kind => "idle";
+    public const string Name = "idle";
+    public string Kind => Name;
     public Transport Transport => Transport.Tcp;
     public Reason TimeoutReason => Reason.TcpTimeout;
+
+    // Each check holds a connection for idleSeconds (600 by default): four an hour is plenty.
+    public TimeSpan? DefaultInterval => TimeSpan.FromSeconds(900);
+
+    public TimeSpan? OwnLaneTime(Target target) => TimeSpan.FromSeconds(target.IdleSeconds);
+
+    public IReadOnlyList<Reason> Reasons { get; } = [Reason.IdleCut, Reason.TcpTimeout];
+
+    public IReadOnlyList<string> Options { get; } = ["idleSeconds"];
 
     public async Task<ProbeOutcome> ProbeAsync(ProbeContext context)
     {

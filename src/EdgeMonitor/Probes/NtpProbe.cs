@@ -21,10 +21,17 @@ namespace EdgeMonitor.Probes;
 /// </summary>
 public sealed class NtpProbe : IProbe
 {
-    public string Kind => "ntp";
+    public const string Name = "ntp";
+    public string Kind => Name;
     public Transport Transport => Transport.Udp;
     public Reason TimeoutReason => Reason.NtpTimeout;
     public Reason ErrorReason => Reason.NtpBadResponse;
+
+    // NTP servers rate-limit (public pools answer a flood with RATE), and a clock drifts slowly.
+    public TimeSpan? DefaultInterval => TimeSpan.FromSeconds(300);
+
+    public IReadOnlyList<Reason> Reasons { get; } =
+        [Reason.NtpTimeout, Reason.NtpKod, Reason.NtpUnsynchronized, Reason.NtpBadResponse, Reason.ClockSkew];
 
     // Room for extension fields and MACs some servers append; only the header is read.
     private const int ReceiveSize = 512;

@@ -10,11 +10,16 @@ namespace EdgeMonitor.Probes;
 /// </summary>
 public sealed class ProbeRunner(ProbeEnvironment env)
 {
+    /// <summary>What resolving a target's name reports, for every kind.</summary>
+    public static IReadOnlyList<Reason> NameReasons { get; } =
+        [Reason.DnsNxdomain, Reason.DnsServfail, Reason.DnsTimeout, Reason.DnsNoAddress, Reason.DnsFiltered, Reason.DnsUnreachable];
+
     private readonly SemaphoreSlim _slots = new(Math.Max(1, env.Concurrency));
 
     public ProbeEnvironment Environment => env;
 
-    /// <summary>Runs every target once, concurrently within the bound; results in target order.</summary>
+    /// <summary>Runs every target once, concurrently within the bound; results in target order, as the probes found them
+    /// (verdicts across targets, like TLS interception, are the status evaluator's).</summary>
     public async Task<IReadOnlyList<ProbeResult>> RunAllAsync(IReadOnlyList<Target> targets, CancellationToken ct)
     {
         var tasks = new Task<IReadOnlyList<ProbeResult>>[targets.Count];
@@ -24,7 +29,7 @@ public sealed class ProbeRunner(ProbeEnvironment env)
         var all = new List<ProbeResult>();
         foreach (var t in tasks)
             all.AddRange(t.Result);
-        return TlsInterception.Reclassify(all);
+        return all;
     }
 
     /// <summary>Probes one target: one result per family that applies (or one for a name that does not resolve).</summary>

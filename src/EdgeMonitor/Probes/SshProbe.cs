@@ -18,9 +18,11 @@ public sealed class SshProbe : IProbe
     /// <summary>Both sides send their identification at once (RFC 4253 4.2); sending ours makes a web server or proxy answer at once.</summary>
     private static ReadOnlySpan<byte> Identification => "SSH-2.0-EdgeMonitor_probe\r\n"u8;
 
-    public string Kind => "ssh";
+    public const string Name = "ssh";
+    public string Kind => Name;
     public Transport Transport => Transport.Tcp;
     public Reason TimeoutReason => Reason.SshNoBanner;
+    public IReadOnlyList<Reason> Reasons { get; } = [Reason.SshNoBanner, Reason.TcpReset];
 
     public async Task<ProbeOutcome> ProbeAsync(ProbeContext ctx)
     {

@@ -3,9 +3,11 @@ namespace EdgeMonitor.Probes;
 /// <summary>kind tcp: the firewall lets a TCP connection through to the address and port.</summary>
 public sealed class TcpProbe : IProbe
 {
-    public string Kind => "tcp";
+    public const string Name = "tcp";
+    public string Kind => Name;
     public Transport Transport => Transport.Tcp;
     public Reason TimeoutReason => Reason.TcpTimeout;
+    public IReadOnlyList<Reason> Reasons => Connector.Reasons;
 
     public async Task<ProbeOutcome> ProbeAsync(ProbeContext context)
     {

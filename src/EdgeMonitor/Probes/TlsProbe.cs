@@ -21,10 +21,19 @@ public sealed class TlsProbe : IProbe
     /// <summary>.invalid never exists (RFC 2606), so no category or block list names it.</summary>
     internal const string NeutralSni = "example.invalid";
 
-    public string Kind => "tls";
+    public const string Name = "tls";
+    public string Kind => Name;
     public Transport Transport => Transport.Tcp;
     public Reason TimeoutReason => Reason.TlsTimeout;
     public Reason ErrorReason => Reason.TlsProtocol;
+
+    public IReadOnlyList<Reason> Reasons { get; } =
+    [
+        Reason.TlsUntrusted, Reason.TlsIntercepted, Reason.TlsSniFiltered, Reason.TlsExpired, Reason.TlsNameMismatch,
+        Reason.TlsTimeout, Reason.TlsProtocol, Reason.TcpReset,
+    ];
+
+    public IReadOnlyList<string> Options { get; } = ["alpn"];
 
     private enum Ending { Completed, Stalled, Reset, Closed, Protocol }
 

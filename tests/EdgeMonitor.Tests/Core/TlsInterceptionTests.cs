@@ -1,3 +1,4 @@
+using EdgeMonitor.Monitoring;
 using EdgeMonitor.Probes;
 
 namespace EdgeMonitor.Tests.Core;

@@ -124,7 +124,7 @@ public sealed class IdleCheckTests
             """);
         var (exit, stdout, stderr) = EdgeMonitorCli.Run(["check", "--config", config, "--json"]);
         Assert.True(exit == 0, $"exit {exit}: {stdout}{stderr}");
-        Assert.Contains("stays idle for 2 s", stderr);
+        Assert.Contains("(idle) waits 2 s on purpose", stderr);
         using var doc = JsonDocument.Parse(stdout);
         var r = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
         Assert.Equal("pass", r.GetProperty("outcome").GetString());

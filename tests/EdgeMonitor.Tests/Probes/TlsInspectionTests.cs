@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using EdgeMonitor.Monitoring;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;
@@ -63,7 +64,11 @@ public sealed class TlsInspectionTests : IDisposable
         });
 
     private async Task<IReadOnlyList<ProbeResult>> Check(X509Certificate2Collection extraCas, bool lab = false, bool h2 = true) =>
-        await Runner(extraCas, lab, h2).RunAllAsync([Vendor(Grpc, "h2"), Vendor(Manager), Vendor(Ap)], default);
+        await Judged(Runner(extraCas, lab, h2), [Vendor(Grpc, "h2"), Vendor(Manager), Vendor(Ap)]);
+
+    /// <summary>As the product judges a run: the probes, then the status evaluator's verdicts across targets.</summary>
+    private static async Task<IReadOnlyList<ProbeResult>> Judged(ProbeRunner runner, IReadOnlyList<Target> targets) =>
+        StatusEvaluator.Evaluate(targets, await runner.RunAllAsync(targets, default)).Results;
 
     [Fact]
     public async Task Inspection_of_one_vendor_domain_is_interception_and_says_to_exempt_the_hosts()

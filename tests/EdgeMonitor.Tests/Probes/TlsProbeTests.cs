@@ -1,3 +1,4 @@
+using EdgeMonitor.Monitoring;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;
@@ -154,20 +155,24 @@ public sealed class TlsProbeTests(TlsHttpNginx nginx)
         Assert.Equal("CN=Inspection Firewall CA, O=EdgeMonitor Test", single.Issuer);
 
         // Two names of one domain: still not enough to call it interception.
-        var sameDomain = await Runner(Map((Ap, nginx.Intercepting), ("router.cloudtrax.com", nginx.Intercepting)), nginx.TrustedCas)
-            .RunAllAsync([Target("tls", Ap, 443), Target("tls", "router.cloudtrax.com", 443)], default);
+        var sameDomain = await Judged(Runner(Map((Ap, nginx.Intercepting), ("router.cloudtrax.com", nginx.Intercepting)), nginx.TrustedCas),
+            [Target("tls", Ap, 443), Target("tls", "router.cloudtrax.com", 443)]);
         Assert.All(sameDomain, r => Assert.Equal(Reason.TlsUntrusted, r.Reason));
 
         // The same issuer for cloudtrax.com and disruptive-technologies.com: TLS inspection.
         const string dt = "ccon-manager.prod.disruptive-technologies.com";
-        var results = await Runner(Map((Ap, nginx.Intercepting), (dt, nginx.Intercepting), ("checkin.cloudtrax.com", nginx.Valid)), nginx.TrustedCas)
-            .RunAllAsync([Target("tls", Ap, 443), Target("tls", dt, 443), Target("tls", "checkin.cloudtrax.com", 443)], default);
+        var results = await Judged(Runner(Map((Ap, nginx.Intercepting), (dt, nginx.Intercepting), ("checkin.cloudtrax.com", nginx.Valid)), nginx.TrustedCas),
+            [Target("tls", Ap, 443), Target("tls", dt, 443), Target("tls", "checkin.cloudtrax.com", 443)]);
         Assert.Equal(Reason.TlsIntercepted, results[0].Reason);
         Assert.Equal(Reason.TlsIntercepted, results[1].Reason);
         Assert.Contains("TLS inspection", results[0].Detail);
         Assert.Contains($"subject 'CN={dt}'", results[1].Detail);
         Assert.True(results[2].Pass, results[2].Detail);
     }
+
+    /// <summary>As the product judges a run: the probes, then the status evaluator's verdicts across targets.</summary>
+    private static async Task<IReadOnlyList<ProbeResult>> Judged(ProbeRunner runner, IReadOnlyList<Target> targets) =>
+        StatusEvaluator.Evaluate(targets, await runner.RunAllAsync(targets, default)).Results;
 
     private static async Task<bool> Eventually(Func<bool> condition)
     {

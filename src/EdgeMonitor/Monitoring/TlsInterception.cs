@@ -1,4 +1,6 @@
-namespace EdgeMonitor.Probes;
+using EdgeMonitor.Probes;
+
+namespace EdgeMonitor.Monitoring;
 
 /// <summary>
 /// A TLS-inspecting middlebox shows as one untrusted issuer signing certificates for unrelated
