@@ -1,3 +1,4 @@
+
 namespace EdgeMonitor.Allowlist;
 
 /// <summary>One place that picks the format.</summary>

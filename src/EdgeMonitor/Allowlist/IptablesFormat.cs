@@ -1,5 +1,6 @@
 using System.Text;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Allowlist;
 

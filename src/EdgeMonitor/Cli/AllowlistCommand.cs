@@ -1,6 +1,8 @@
 using System.Net;
 using EdgeMonitor.Allowlist;
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Reporting.Mqtt;
 

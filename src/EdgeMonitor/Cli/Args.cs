@@ -1,3 +1,5 @@
+using EdgeMonitor.Net;
+
 namespace EdgeMonitor.Cli;
 
 /// <summary>A usage error: printed with the verb's help, exit 64.</summary>

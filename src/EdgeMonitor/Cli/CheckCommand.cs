@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Net;
+using EdgeMonitor.Net.Dhcp;
 using EdgeMonitor.Probes;
-using EdgeMonitor.Probes.Dhcp;
 using EdgeMonitor.Reporting;
 
 namespace EdgeMonitor.Cli;

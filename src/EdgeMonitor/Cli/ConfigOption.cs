@@ -1,4 +1,5 @@
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Cli;
 

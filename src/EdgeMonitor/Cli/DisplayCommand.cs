@@ -2,7 +2,9 @@ using System.Runtime.InteropServices;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Hosting;
 using EdgeMonitor.Indicators.Display;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Net;
 using Serilog;
 using Serilog.Events;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Cli;
 

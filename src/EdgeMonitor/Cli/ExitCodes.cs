@@ -1,3 +1,5 @@
+using EdgeMonitor.Net;
+
 namespace EdgeMonitor.Cli;
 
 /// <summary>Documented exit codes (README). 64 and 78 follow sysexits.h.</summary>

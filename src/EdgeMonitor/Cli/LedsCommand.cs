@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Indicators;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Net;
 using Serilog;
 using Serilog.Events;
 

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Net;
 using EdgeMonitor.Reporting.Mqtt;
 using Serilog;
 

@@ -1,3 +1,5 @@
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Profiles;
 using EdgeMonitor.Reporting;

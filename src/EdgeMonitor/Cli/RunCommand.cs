@@ -3,7 +3,9 @@ using EdgeMonitor.Configuration;
 using EdgeMonitor.Hosting;
 using EdgeMonitor.Indicators;
 using EdgeMonitor.Indicators.Display;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Net;
 using EdgeMonitor.Reporting.Mqtt;
 using Serilog;
 

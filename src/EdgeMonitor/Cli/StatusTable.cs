@@ -1,6 +1,6 @@
 using System.Text;
-using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Cli;
 

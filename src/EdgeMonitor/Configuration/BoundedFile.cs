@@ -1,4 +1,5 @@
 using EdgeMonitor.Indicators.Interop;
+using EdgeMonitor.Net;
 using Microsoft.Win32.SafeHandles;
 
 namespace EdgeMonitor.Configuration;

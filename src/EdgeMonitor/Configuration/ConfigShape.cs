@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EdgeMonitor.Hosting;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Configuration;
 

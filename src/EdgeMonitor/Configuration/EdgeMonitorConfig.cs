@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Configuration;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 
 namespace EdgeMonitor.Configuration;

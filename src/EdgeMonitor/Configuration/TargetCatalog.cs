@@ -1,5 +1,7 @@
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
+using EdgeMonitor.Net.Dhcp;
 using EdgeMonitor.Probes;
-using EdgeMonitor.Probes.Dhcp;
 using EdgeMonitor.Profiles;
 
 namespace EdgeMonitor.Configuration;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
 using EdgeMonitor.Reporting;
 using Serilog;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using EdgeMonitor.Model;
 
 namespace EdgeMonitor.Hosting;
 

@@ -1,4 +1,4 @@
-using EdgeMonitor.Monitoring;
+using EdgeMonitor.Model;
 
 namespace EdgeMonitor.Hosting;
 

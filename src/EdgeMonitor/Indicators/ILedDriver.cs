@@ -1,3 +1,4 @@
+
 namespace EdgeMonitor.Indicators;
 
 /// <summary>An indicator's hardware failed or is missing: the message says which LED or line and why.</summary>

@@ -1,3 +1,4 @@
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
 
 namespace EdgeMonitor.Indicators;

@@ -1,4 +1,5 @@
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
 
 namespace EdgeMonitor.Indicators;

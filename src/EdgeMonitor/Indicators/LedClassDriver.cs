@@ -1,3 +1,4 @@
+
 namespace EdgeMonitor.Indicators;
 
 /// <summary>

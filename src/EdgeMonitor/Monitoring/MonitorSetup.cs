@@ -1,6 +1,8 @@
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
+using EdgeMonitor.Net.Dhcp;
 using EdgeMonitor.Probes;
-using EdgeMonitor.Probes.Dhcp;
 
 namespace EdgeMonitor.Monitoring;
 

@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using Serilog;
 

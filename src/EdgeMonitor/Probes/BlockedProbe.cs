@@ -1,3 +1,6 @@
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
+
 namespace EdgeMonitor.Probes;
 
 /// <summary>

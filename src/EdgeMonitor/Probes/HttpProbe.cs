@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Probes;
 

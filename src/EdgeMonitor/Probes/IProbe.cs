@@ -1,16 +1,8 @@
 using System.Net;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Probes;
-
-/// <summary>What a probe found: the verdict, its reason code, and a human detail line.</summary>
-public sealed record ProbeOutcome(bool Pass, Reason Reason, string Detail)
-{
-    /// <summary>TLS: the issuer of the presented leaf, so interception can be told across targets.</summary>
-    public string? Issuer { get; init; }
-
-    public static ProbeOutcome Ok(string detail) => new(true, Reason.Ok, detail);
-    public static ProbeOutcome Fail(Reason reason, string detail) => new(false, reason, detail);
-}
 
 /// <summary>Everything one probe run needs: the target, where to connect, and the shared environment.</summary>
 public sealed class ProbeContext

@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Probes;
 

@@ -1,4 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Probes;
 

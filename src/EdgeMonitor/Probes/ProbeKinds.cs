@@ -1,3 +1,6 @@
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
+
 namespace EdgeMonitor.Probes;
 
 /// <summary>The one table from kind name to probe. Adding a kind is one line here and one file.</summary>

@@ -1,3 +1,6 @@
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
+
 namespace EdgeMonitor.Probes;
 
 /// <summary>kind tcp: the firewall lets a TCP connection through to the address and port.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using EdgeMonitor.Monitoring;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Profiles;
 

@@ -1,3 +1,4 @@
+using EdgeMonitor.Net;
 using EdgeMonitor.Profiles;
 using EdgeMonitor.Tests.Infrastructure;
 using EdgeMonitor.Tests.Lab;

@@ -1,6 +1,7 @@
 using EdgeMonitor.Allowlist;
 using EdgeMonitor.Configuration;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Profiles;
 using EdgeMonitor.Tests.Infrastructure;
 

@@ -1,3 +1,4 @@
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Infrastructure;
 
 namespace EdgeMonitor.Tests.Aot;

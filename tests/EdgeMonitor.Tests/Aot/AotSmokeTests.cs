@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Infrastructure;
 using EdgeMonitor.Tests.Lab;
 

@@ -1,5 +1,5 @@
 using EdgeMonitor.Configuration;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
 using EdgeMonitor.Tests.Infrastructure;
 
 namespace EdgeMonitor.Tests.ConfigFiles;

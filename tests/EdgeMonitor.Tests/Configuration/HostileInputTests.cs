@@ -1,6 +1,8 @@
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Hosting;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Daemon;
 using EdgeMonitor.Tests.Infrastructure;
 using EdgeMonitor.Tests.Reporting;

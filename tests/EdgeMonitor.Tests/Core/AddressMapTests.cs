@@ -1,5 +1,5 @@
 using System.Net;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Core;
 

@@ -1,4 +1,4 @@
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
 
 namespace EdgeMonitor.Tests.Core;
 

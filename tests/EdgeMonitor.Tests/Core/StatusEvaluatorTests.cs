@@ -1,5 +1,6 @@
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Core;
 

@@ -1,5 +1,5 @@
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
 
 namespace EdgeMonitor.Tests.Core;
 

@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Infrastructure;
 
 namespace EdgeMonitor.Tests.Daemon;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Fixtures;
 

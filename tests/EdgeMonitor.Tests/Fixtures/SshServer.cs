@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Infrastructure;
 
 namespace EdgeMonitor.Tests.Fixtures;

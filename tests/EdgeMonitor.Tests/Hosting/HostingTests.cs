@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Text;
 using EdgeMonitor.Hosting;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Infrastructure;
 
 namespace EdgeMonitor.Tests.Hosting;

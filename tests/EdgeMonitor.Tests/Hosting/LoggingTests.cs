@@ -1,5 +1,7 @@
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Hosting;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Infrastructure;
 
 namespace EdgeMonitor.Tests.Hosting;

@@ -1,4 +1,5 @@
 using System.Device.Gpio;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Indicators;
 

@@ -1,5 +1,7 @@
 using System.Globalization;
 using EdgeMonitor.Indicators.Interop;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Infrastructure;
 
 namespace EdgeMonitor.Tests.Indicators;

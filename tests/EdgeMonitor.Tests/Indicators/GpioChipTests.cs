@@ -1,6 +1,8 @@
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Indicators;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Indicators;
 

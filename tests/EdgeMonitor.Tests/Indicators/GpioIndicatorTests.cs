@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Device.Gpio;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Indicators;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Indicators;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Indicators;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Infrastructure;
 
 namespace EdgeMonitor.Tests.Indicators;

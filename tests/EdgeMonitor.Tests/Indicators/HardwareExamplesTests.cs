@@ -1,5 +1,6 @@
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Indicators;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Indicators;
 

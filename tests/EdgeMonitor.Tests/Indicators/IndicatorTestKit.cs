@@ -1,3 +1,4 @@
+using EdgeMonitor.Net;
 using Serilog.Core;
 using Serilog.Events;
 

@@ -1,3 +1,5 @@
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Daemon;
 using EdgeMonitor.Tests.Infrastructure;
 

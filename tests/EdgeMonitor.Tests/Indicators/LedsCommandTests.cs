@@ -1,4 +1,5 @@
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Infrastructure;
 
 namespace EdgeMonitor.Tests.Indicators;

@@ -1,3 +1,5 @@
+using EdgeMonitor.Net;
+
 namespace EdgeMonitor.Tests.Infrastructure;
 
 /// <summary>Runs the real edgemonitor program (the build next to the tests) as a separate process.</summary>

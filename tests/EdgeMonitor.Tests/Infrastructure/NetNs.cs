@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Infrastructure;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Infrastructure;
 

@@ -1,3 +1,4 @@
+using EdgeMonitor.Net;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 

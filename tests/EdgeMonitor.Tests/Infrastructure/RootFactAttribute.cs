@@ -1,3 +1,5 @@
+using EdgeMonitor.Net;
+
 namespace EdgeMonitor.Tests.Infrastructure;
 
 /// <summary>A test that needs root (network namespaces, nftables): reported as skipped, never as passed, without it.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Infrastructure;
 
 namespace EdgeMonitor.Tests.Lab;

@@ -1,3 +1,5 @@
+using EdgeMonitor.Net;
+
 namespace EdgeMonitor.Tests.Lab;
 
 /// <summary>Where the lab's scripts and fixtures live in the checkout the tests run from.</summary>

@@ -1,6 +1,7 @@
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Monitoring;
 

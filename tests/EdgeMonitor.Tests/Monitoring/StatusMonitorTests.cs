@@ -1,5 +1,7 @@
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Daemon;
 using Serilog;

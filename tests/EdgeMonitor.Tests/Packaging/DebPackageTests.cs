@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Aot;
 using EdgeMonitor.Tests.Infrastructure;
 using EdgeMonitor.Tests.Probes;

@@ -1,5 +1,7 @@
 using System.Text.Json;
-using EdgeMonitor.Probes.Dhcp;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
+using EdgeMonitor.Net.Dhcp;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;
 

@@ -1,5 +1,6 @@
 using System.Net;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Probes;
 

@@ -1,3 +1,5 @@
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;

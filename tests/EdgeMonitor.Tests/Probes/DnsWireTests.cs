@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Probes;
 

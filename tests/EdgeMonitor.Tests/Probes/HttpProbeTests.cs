@@ -1,4 +1,6 @@
 using System.Text;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Fixtures;
 using static EdgeMonitor.Tests.Fixtures.TlsHttpNginx;

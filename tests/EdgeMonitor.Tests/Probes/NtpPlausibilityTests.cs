@@ -1,4 +1,6 @@
 using System.Net;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Fixtures;
 

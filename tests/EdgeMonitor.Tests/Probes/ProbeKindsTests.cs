@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Aot;
 

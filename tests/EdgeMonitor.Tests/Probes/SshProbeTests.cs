@@ -1,4 +1,5 @@
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Fixtures;
 using static EdgeMonitor.Tests.Fixtures.TlsHttpNginx;
 

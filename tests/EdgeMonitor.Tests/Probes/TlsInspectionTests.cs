@@ -1,5 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;

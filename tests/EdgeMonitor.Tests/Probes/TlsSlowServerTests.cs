@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Fixtures;
 using static EdgeMonitor.Tests.Fixtures.TlsHttpNginx;
 

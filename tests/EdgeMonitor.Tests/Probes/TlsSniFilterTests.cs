@@ -1,4 +1,6 @@
 using System.Text.Json;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;
 

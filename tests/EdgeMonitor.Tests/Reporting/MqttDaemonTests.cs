@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Daemon;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;
 using Xunit.Abstractions;

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using EdgeMonitor.Reporting.Mqtt;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;
@@ -170,8 +172,8 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         for (int i = 0; i < expected.Count; i++)
         {
             Assert.Equal(expected[i].Subject, events[i].GetProperty("what").GetString());
-            Assert.Equal(EdgeMonitor.Monitoring.StatusOrder.ToName(expected[i].From), events[i].GetProperty("from").GetString());
-            Assert.Equal(EdgeMonitor.Monitoring.StatusOrder.ToName(expected[i].To), events[i].GetProperty("to").GetString());
+            Assert.Equal(EdgeMonitor.Model.StatusOrder.ToName(expected[i].From), events[i].GetProperty("from").GetString());
+            Assert.Equal(EdgeMonitor.Model.StatusOrder.ToName(expected[i].To), events[i].GetProperty("to").GetString());
             Assert.Equal(expected[i].Reason, events[i].GetProperty("reason").GetString());
         }
         Assert.Contains("unreachable", log.Text);
@@ -258,8 +260,8 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Pub(broker, command, "-r", "-n"); // clear the retained command
     }
 
-    private static EdgeMonitor.Monitoring.StatusChange StatusChangeFromOkToFailing() =>
-        EdgeMonitor.Monitoring.StatusChange.Between(Snapshot(true), Snapshot(false), DateTimeOffset.UtcNow);
+    private static EdgeMonitor.Model.StatusChange StatusChangeFromOkToFailing() =>
+        EdgeMonitor.Model.StatusChange.Between(Snapshot(true), Snapshot(false), DateTimeOffset.UtcNow);
 
     [RequiresFact("mosquitto", "mosquitto_sub")]
     public async Task Tls_with_a_test_ca_connects_verified_and_refuses_a_wrong_ca()

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using EdgeMonitor.Configuration;
-using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 using Serilog.Core;
 using Serilog.Events;
 

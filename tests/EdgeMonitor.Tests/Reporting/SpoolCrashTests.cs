@@ -1,3 +1,4 @@
+using EdgeMonitor.Net;
 using EdgeMonitor.Reporting.Mqtt;
 using EdgeMonitor.Tests.Daemon;
 using EdgeMonitor.Tests.Fixtures;

@@ -1,4 +1,5 @@
 using System.Text;
+using EdgeMonitor.Net;
 using EdgeMonitor.Reporting.Mqtt;
 using EdgeMonitor.Tests.Infrastructure;
 

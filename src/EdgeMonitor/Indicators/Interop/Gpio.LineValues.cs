@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdgeMonitor.Model;
 
 namespace EdgeMonitor.Indicators.Interop;
 

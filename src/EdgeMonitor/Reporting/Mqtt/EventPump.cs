@@ -1,3 +1,4 @@
+
 namespace EdgeMonitor.Reporting.Mqtt;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
 
 namespace EdgeMonitor.Reporting.Mqtt;

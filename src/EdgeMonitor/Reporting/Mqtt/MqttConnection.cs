@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
+using EdgeMonitor.Model;
 using MQTTnet;
 using MQTTnet.Adapter;
 using MQTTnet.Exceptions;

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Reporting.Mqtt;
 

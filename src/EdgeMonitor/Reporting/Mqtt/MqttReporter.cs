@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Hosting;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Reporting.Mqtt;
 

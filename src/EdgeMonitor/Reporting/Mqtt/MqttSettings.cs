@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Model;
 using MQTTnet.Formatter;
 
 namespace EdgeMonitor.Reporting.Mqtt;

@@ -1,3 +1,4 @@
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Aot;
 
 namespace EdgeMonitor.Tests.Indicators.Display;

@@ -1,3 +1,4 @@
+using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Daemon;
 using EdgeMonitor.Tests.Infrastructure;
 

@@ -1,7 +1,6 @@
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Indicators.Display;
-using EdgeMonitor.Monitoring;
-using EdgeMonitor.Probes;
+using EdgeMonitor.Model;
 
 namespace EdgeMonitor.Tests.Indicators.Display;
 

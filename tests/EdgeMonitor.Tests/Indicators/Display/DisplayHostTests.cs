@@ -1,5 +1,7 @@
 using EdgeMonitor.Indicators.Display;
+using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Indicators.Display;
 

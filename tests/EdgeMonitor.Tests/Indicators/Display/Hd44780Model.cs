@@ -1,3 +1,5 @@
+using EdgeMonitor.Net;
+
 namespace EdgeMonitor.Tests.Indicators.Display;
 
 /// <summary>

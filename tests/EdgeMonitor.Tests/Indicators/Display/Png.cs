@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using EdgeMonitor.Indicators.Display;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Indicators.Display;
 

@@ -1,4 +1,5 @@
 using EdgeMonitor.Indicators.Display;
+using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Tests.Indicators.Display;
 

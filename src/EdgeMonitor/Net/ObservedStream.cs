@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace EdgeMonitor.Probes;
+namespace EdgeMonitor.Net;
 
 /// <summary>
 /// A pass-through over a connected socket's stream that records what the peer did (bytes

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Net;
+using EdgeMonitor.Net;
 
-namespace EdgeMonitor.Probes.Dhcp;
+namespace EdgeMonitor.Net.Dhcp;
 
 /// <summary>
 /// The few DHCP messages EdgeMonitor needs (RFC 2131, options per RFC 2132): a DHCPINFORM

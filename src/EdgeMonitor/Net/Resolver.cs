@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using EdgeMonitor.Model;
 
-namespace EdgeMonitor.Probes;
+namespace EdgeMonitor.Net;
 
 /// <summary>The answer to one A or AAAA question: addresses, or why there are none.</summary>
 public sealed record DnsAnswer(Reason Reason, IReadOnlyList<IPAddress> Addresses, string Detail)

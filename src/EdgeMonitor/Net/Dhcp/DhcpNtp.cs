@@ -3,8 +3,9 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using EdgeMonitor.Net;
 
-namespace EdgeMonitor.Probes.Dhcp;
+namespace EdgeMonitor.Net.Dhcp;
 
 /// <summary>The NTP server a device at this site would use, and where that came from (shown to the admin).</summary>
 public sealed record NtpServerChoice(string Host, int Port, string Source);

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using EdgeMonitor.Model;
 
-namespace EdgeMonitor.Probes;
+namespace EdgeMonitor.Net;
 
 /// <summary>
 /// A DNS filter blocks a name by answering an address the service cannot have: a sinkhole

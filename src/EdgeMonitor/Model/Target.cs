@@ -1,4 +1,4 @@
-namespace EdgeMonitor.Probes;
+namespace EdgeMonitor.Model;
 
 /// <summary>How a target's failure weighs in its group.</summary>
 public enum Requirement { Required, Optional, Blocked }
@@ -60,7 +60,7 @@ public static class ModelNames
 /// in the vendor guide it comes from.
 /// </summary>
 /// <param name="Id">Unique within its profile.</param>
-/// <param name="Kind">A probe kind name from <see cref="ProbeKinds"/>.</param>
+/// <param name="Kind">A probe kind name (the table in Probes/ProbeKinds.cs).</param>
 /// <param name="Host">DNS name or IP literal.</param>
 /// <param name="Group">Group id within the profile: a primary and its fallbacks.</param>
 /// <param name="Note">The guide's words (or ours) about this endpoint.</param>

@@ -1,6 +1,4 @@
-using EdgeMonitor.Probes;
-
-namespace EdgeMonitor.Monitoring;
+namespace EdgeMonitor.Model;
 
 /// <summary>One subject moving from one status to another. Subjects: "overall", "profile:NAME", "group:PROFILE/ID".</summary>
 public sealed record Transition(string Subject, Status From, Status To, string Reason, string Detail, DateTimeOffset At);

@@ -1,4 +1,4 @@
-namespace EdgeMonitor.Probes;
+namespace EdgeMonitor.Model;
 
 /// <summary>One probe of one target over one family: the facts and the verdict.</summary>
 /// <param name="Weight">The requirement this result counts as (IPv6 may weigh less than the target).</param>

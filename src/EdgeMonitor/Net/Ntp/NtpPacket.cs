@@ -1,7 +1,9 @@
-using System.Buffers.Binary;
-
 // Namespace EdgeMonitor.Probes: the Ntp folder only groups the codec.
-namespace EdgeMonitor.Probes;
+
+using System.Buffers.Binary;
+using EdgeMonitor.Model;
+
+namespace EdgeMonitor.Net;
 
 /// <summary>NTP timestamp helpers (RFC 5905 section 6: 32-bit seconds since 1900 + 32-bit fraction).</summary>
 public static class NtpTime

@@ -1,8 +1,10 @@
+// Namespace EdgeMonitor.Probes, not .Dns: a .Dns namespace would shadow System.Net.Dns for every probe.
+
 using System.Buffers.Binary;
 using System.Net;
+using EdgeMonitor.Model;
 
-// Namespace EdgeMonitor.Probes, not .Dns: a .Dns namespace would shadow System.Net.Dns for every probe.
-namespace EdgeMonitor.Probes;
+namespace EdgeMonitor.Net;
 
 /// <summary>What one received datagram (or TCP message) turned out to be.</summary>
 public enum DnsReplyKind

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 
-namespace EdgeMonitor.Probes;
+namespace EdgeMonitor.Net;
 
 /// <summary>
 /// Connect-to overrides (like curl's --connect-to): keys `name`, `name:port`, `ip`, `ip:port`;

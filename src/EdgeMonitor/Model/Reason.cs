@@ -1,4 +1,4 @@
-namespace EdgeMonitor.Probes;
+namespace EdgeMonitor.Model;
 
 /// <summary>
 /// Why a probe passed or failed. The wire names (snake_case) are a contract: NOC dashboards

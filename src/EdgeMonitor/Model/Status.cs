@@ -1,6 +1,4 @@
-using EdgeMonitor.Probes;
-
-namespace EdgeMonitor.Monitoring;
+namespace EdgeMonitor.Model;
 
 /// <summary>The glance answer. Order matters: a larger value is worse, except Unknown (see <see cref="StatusOrder"/>).</summary>
 public enum Status { Ok, Degraded, Failing, Unknown }

@@ -3,8 +3,9 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using EdgeMonitor.Model;
 
-namespace EdgeMonitor.Probes;
+namespace EdgeMonitor.Net;
 
 /// <summary>
 /// Asks one configured DNS server directly (dns.server), so NXDOMAIN, SERVFAIL, REFUSED and

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using EdgeMonitor.Model;
 
-namespace EdgeMonitor.Probes;
+namespace EdgeMonitor.Net;
 
 /// <summary>TCP connect shared by every TCP-based probe, with the failure told apart by errno.</summary>
 public static class Connector
