@@ -21,7 +21,7 @@ public static class Verbs
         MqttTestCommand.Verb,
     ];
 
-    public static string Version => Hosting.AppInfo.Version;
+    public static string Version => AppInfo.Version;
 
     public static async Task<int> MainAsync(string[] argv)
     {

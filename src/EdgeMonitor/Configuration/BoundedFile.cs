@@ -1,4 +1,4 @@
-using EdgeMonitor.Indicators.Interop;
+using EdgeMonitor.Interop;
 using EdgeMonitor.Net;
 using Microsoft.Win32.SafeHandles;
 

@@ -1,5 +1,6 @@
 using System.Device.Gpio;
 using EdgeMonitor.Indicators.Interop;
+using EdgeMonitor.Interop;
 using Microsoft.Win32.SafeHandles;
 
 namespace EdgeMonitor.Indicators;
@@ -102,7 +103,14 @@ public sealed unsafe class CharacterDeviceDriver : GpioDriver
             pin.Callbacks.Add((eventTypes, callback));
             if (_events is null)
             {
-                _wake = Libc.Pipe();
+                try
+                {
+                    _wake = Libc.Pipe();
+                }
+                catch (IOException e)
+                {
+                    throw new IndicatorException(e.Message, e);
+                }
                 _events = new Thread(EventLoop) { IsBackground = true, Name = "gpio-events" };
                 _events.Start();
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeMonitor.Indicators.Interop;
+using EdgeMonitor.Interop;
 using Microsoft.Win32.SafeHandles;
 
 namespace EdgeMonitor.Indicators;

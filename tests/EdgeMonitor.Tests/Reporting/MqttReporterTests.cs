@@ -36,7 +36,7 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Assert.Equal("failing", status.GetProperty("overall").GetString());
         Assert.Equal("lab/gw: tcp_refused", status.GetProperty("reason").GetString());
         Assert.Equal("box1", status.GetProperty("node").GetString());
-        Assert.Equal(EdgeMonitor.Hosting.AppInfo.Version, status.GetProperty("version").GetString());
+        Assert.Equal(EdgeMonitor.AppInfo.Version, status.GetProperty("version").GetString());
         Assert.True(status.GetProperty("uptimeSeconds").GetInt64() >= 0);
         Assert.Equal(0, status.GetProperty("droppedEvents").GetInt64());
         Assert.False(status.GetProperty("stale").GetBoolean()); // a verdict of this process

@@ -1,5 +1,4 @@
 using EdgeMonitor.Model;
-using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Indicators.Display;
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using EdgeMonitor.Model;
+using EdgeMonitor.Interop;
 
 namespace EdgeMonitor.Indicators.Interop;
 

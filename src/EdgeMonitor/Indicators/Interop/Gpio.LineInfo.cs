@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using EdgeMonitor.Model;
+using EdgeMonitor.Interop;
 
 namespace EdgeMonitor.Indicators.Interop;
 

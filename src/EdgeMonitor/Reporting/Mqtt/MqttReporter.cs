@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using EdgeMonitor.Configuration;
-using EdgeMonitor.Hosting;
 using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
 using EdgeMonitor.Net;

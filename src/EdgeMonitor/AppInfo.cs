@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace EdgeMonitor.Hosting;
+namespace EdgeMonitor;
 
 /// <summary>Facts about this build that every part may show (the CLI, the MQTT status, HA discovery).</summary>
 public static class AppInfo

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeMonitor.Indicators.Interop;
+namespace EdgeMonitor.Interop;
 
 /// <summary>
 /// ioctl(2) and the request encoding of &lt;asm-generic/ioctl.h&gt; (x86, arm, arm64, riscv;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeMonitor.Indicators.Interop;
+namespace EdgeMonitor.Interop;
 
 /// <summary>open(2) and close(2) for character devices.</summary>
 internal static partial class Libc

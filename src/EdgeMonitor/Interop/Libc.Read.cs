@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeMonitor.Indicators.Interop;
+namespace EdgeMonitor.Interop;
 
 /// <summary>read(2) and write(2): edge events from a line request, the wake-up pipe.</summary>
 internal static unsafe partial class Libc

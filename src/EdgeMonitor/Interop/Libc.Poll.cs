@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
-using EdgeMonitor.Model;
 
-namespace EdgeMonitor.Indicators.Interop;
+namespace EdgeMonitor.Interop;
 
 /// <summary>poll(2) and pipe2(2): the GPIO event thread sleeps on its lines and a wake-up pipe.</summary>
 internal static unsafe partial class Libc
@@ -28,7 +27,7 @@ internal static unsafe partial class Libc
     {
         int* fds = stackalloc int[2];
         if (Pipe2(fds, O_CLOEXEC) < 0)
-            throw new IndicatorException($"pipe2: {LastError()}");
+            throw new IOException($"pipe2: {LastError()}");
         return (Own(fds[0]), Own(fds[1]));
     }
 }

@@ -2,7 +2,7 @@ using System.Text;
 using Serilog.Core;
 using Serilog.Events;
 
-namespace EdgeMonitor.Hosting;
+namespace EdgeMonitor;
 
 /// <summary>
 /// Text from peers (certificate subjects, banners, DNS names, MQTT payloads, config values)
