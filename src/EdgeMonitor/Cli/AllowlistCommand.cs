@@ -74,9 +74,9 @@ public static class AllowlistCommand
         foreach (string d in dns)
             servers.Add(IPAddress.TryParse(d, out var a) ? a : throw new UsageException($"--dns '{d}' is not an IP address"));
 
-        EdgeMonitorConfig config = ConfigLoader.Load(configPath);
+        EdgeMonitorConfig config = ConfigOption.Load(configPath);
         string source = configPath ?? ConfigLoader.EmbeddedName;
-        ConfigLoader.SelectProfiles(config, profiles, source);
+        ConfigLoader.SelectProfiles(config, profiles, source, ConfigOption.Outputs);
         IReadOnlyList<Target> targets = TargetCatalog.Build(config, source);
         AddressMap.TryCreate(config.AddressMap, out AddressMap map, out _);
 

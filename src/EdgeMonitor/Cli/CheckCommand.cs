@@ -35,8 +35,8 @@ public static class CheckCommand
         bool wide = args.Flag("--wide");
         args.EnsureEmpty();
 
-        EdgeMonitorConfig config = ConfigLoader.Load(configPath);
-        ConfigLoader.SelectProfiles(config, profiles, configPath ?? ConfigLoader.EmbeddedName);
+        EdgeMonitorConfig config = ConfigOption.Load(configPath);
+        ConfigLoader.SelectProfiles(config, profiles, configPath ?? ConfigLoader.EmbeddedName, ConfigOption.Outputs);
         NtpServerChoice? learnedNtp = MonitorSetup.LearnNtp(config, out string? noDhcpNtp);
         IReadOnlyList<Target> targets = TargetCatalog.Build(config, learnedNtp: learnedNtp);
         ProbeEnvironment env = EnvironmentFactory.Create(config);

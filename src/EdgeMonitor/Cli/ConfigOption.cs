@@ -1,4 +1,6 @@
 using EdgeMonitor.Configuration;
+using EdgeMonitor.Indicators;
+using EdgeMonitor.Indicators.Display;
 using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Cli;
@@ -27,6 +29,12 @@ public static class ConfigOption
         }
         return null;
     }
+
+    /// <summary>The rules of the sections each output owns, checked whenever a verb loads the config.</summary>
+    public static IReadOnlyList<SectionRules> Outputs { get; } = [LedsValidation.Validate, DisplayValidation.Validate];
+
+    /// <summary>Loads and validates the configuration, the outputs' sections included.</summary>
+    public static EdgeMonitorConfig Load(string? path) => ConfigLoader.Load(path, Outputs);
 
     /// <summary>The first line of a verb's human output: which configuration it used.</summary>
     public static string Banner(string? path) => $"config: {(path is null ? "embedded default" : path)}";

@@ -43,7 +43,7 @@ public static class DisplayCommand
         if (!test)
             throw new UsageException("give test");
 
-        EdgeMonitorConfig config = ConfigLoader.Load(configPath);
+        EdgeMonitorConfig config = ConfigOption.Load(configPath);
         if (!config.Display.Enabled)
             throw new ConfigException(configPath ?? ConfigLoader.EmbeddedName, "$.display.kind", "is off: no display to test");
 

@@ -59,7 +59,7 @@ public static class LedsCommand
         if (seconds is not null && action != "show")
             throw new UsageException("--seconds goes with show");
 
-        EdgeMonitorConfig config = ConfigLoader.Load(configPath);
+        EdgeMonitorConfig config = ConfigOption.Load(configPath);
         Console.Out.WriteLine(ConfigOption.Banner(configPath));
         LedsConfig leds = config.Leds;
         if (action == "list")

@@ -39,7 +39,7 @@ public static class MqttTestCommand
         int? seconds = args.IntOption("--seconds", 1, 86400);
         args.EnsureEmpty();
 
-        EdgeMonitorConfig config = ConfigLoader.Load(configPath);
+        EdgeMonitorConfig config = ConfigOption.Load(configPath);
         config.Mqtt.Enabled = true;
         MqttSection.Validate(config.Mqtt, configPath ?? ConfigLoader.EmbeddedName);
         using var log = new LoggerConfiguration().MinimumLevel.Debug()

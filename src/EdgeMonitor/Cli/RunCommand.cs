@@ -41,7 +41,7 @@ public static class RunCommand
         args.EnsureEmpty();
 
         MallocArenas.Limit();
-        EdgeMonitorConfig config = ConfigLoader.Load(configPath);
+        EdgeMonitorConfig config = ConfigOption.Load(configPath);
         MqttSection.Validate(config.Mqtt, configPath ?? ConfigLoader.EmbeddedName);
         MonitorSetup setup = MonitorSetup.From(config);
 
@@ -192,7 +192,7 @@ public static class RunCommand
         MonitorSetup setup;
         try
         {
-            config = ConfigLoader.Load(configPath);
+            config = ConfigOption.Load(configPath);
             MqttSection.Validate(config.Mqtt, source);
             setup = MonitorSetup.From(config);
             mqtt?.Reconfigure(config.Mqtt, config.Site, config.NodeName, setup.Targets);

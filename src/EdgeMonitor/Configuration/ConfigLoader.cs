@@ -26,12 +26,19 @@ public sealed class ConfigException(string source, IReadOnlyList<ConfigError> er
     public IReadOnlyList<ConfigError> Errors { get; } = errors;
 }
 
+/// <summary>
+/// The rules of a section an output owns (leds, display): the output checks its own section;
+/// the loader only runs what it is handed, so configuration imports no output.
+/// </summary>
+public delegate void SectionRules(EdgeMonitorConfig config, Action<bool, string, string> check);
+
 /// <summary>Loads, parses and validates the configuration file (or the embedded default).</summary>
 public static class ConfigLoader
 {
     public const string EmbeddedName = "(embedded default)";
 
-    public static EdgeMonitorConfig Load(string? path)
+    /// <param name="outputs">The output sections' own rules, checked with the rest (every problem reported at once).</param>
+    public static EdgeMonitorConfig Load(string? path, IReadOnlyList<SectionRules>? outputs = null)
     {
         string source = path ?? EmbeddedName;
         string text;
@@ -54,7 +61,7 @@ public static class ConfigLoader
             }
         }
         EdgeMonitorConfig config = Parse(text, source);
-        Validate(config, source);
+        Validate(config, source, outputs);
         return config;
     }
 
@@ -62,7 +69,8 @@ public static class ConfigLoader
     /// Narrows a loaded config to the named built-in profiles (`--profile`): custom targets and
     /// requirement overrides of other profiles drop out; the result is validated again.
     /// </summary>
-    public static void SelectProfiles(EdgeMonitorConfig config, IReadOnlyList<string> profiles, string source)
+    public static void SelectProfiles(EdgeMonitorConfig config, IReadOnlyList<string> profiles, string source,
+        IReadOnlyList<SectionRules>? outputs = null)
     {
         if (profiles.Count == 0)
             return;
@@ -70,7 +78,7 @@ public static class ConfigLoader
         config.Targets = config.Targets.Where(t => t.Profile is not null && profiles.Contains(t.Profile)).ToList();
         config.Requirements = config.Requirements.Where(kv => profiles.Contains(kv.Key.Split('/')[0]))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
-        Validate(config, source);
+        Validate(config, source, outputs);
     }
 
     /// <summary>
@@ -152,7 +160,7 @@ public static class ConfigLoader
     }
 
     /// <summary>Every rule on the values, every problem reported at once.</summary>
-    public static void Validate(EdgeMonitorConfig c, string source)
+    public static void Validate(EdgeMonitorConfig c, string source, IReadOnlyList<SectionRules>? outputs = null)
     {
         var errors = new List<ConfigError>();
         void Check(bool ok, string path, string message)
@@ -203,8 +211,8 @@ public static class ConfigLoader
             Check(c.Leds.Indicators[i].Driver is "gpio" or "ledclass" or "console", $"$.leds.indicators[{i}].driver",
                 "must be gpio, ledclass or console");
         }
-        Indicators.LedsValidation.Validate(c, Check);
-        Indicators.Display.DisplayValidation.Validate(c, Check);
+        foreach (SectionRules rules in outputs ?? [])
+            rules(c, Check);
         // Targets last: they need the rest to be sane.
         if (errors.Count == 0)
             TargetCatalog.Collect(c, errors);

@@ -37,7 +37,7 @@ public sealed class EdgeMonitorConfig
     public MonitorConfig Monitor { get; set; } = new();
     public MqttConfig Mqtt { get; set; } = new();
     public LedsConfig Leds { get; set; } = new();
-    public Indicators.Display.DisplayConfig Display { get; set; } = new();
+    public DisplayConfig Display { get; set; } = new();
     public LoggingConfig Logging { get; set; } = new();
 }
 

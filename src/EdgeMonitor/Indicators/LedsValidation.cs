@@ -3,7 +3,7 @@ using EdgeMonitor.Profiles;
 
 namespace EdgeMonitor.Indicators;
 
-/// <summary>The `leds` section's checks, called from <see cref="ConfigLoader.Validate"/>.</summary>
+/// <summary>The `leds` section's checks, handed to <see cref="ConfigLoader.Validate"/> by the command line (ConfigOption.Outputs).</summary>
 internal static class LedsValidation
 {
     public static void Validate(EdgeMonitorConfig c, Action<bool, string, string> check)

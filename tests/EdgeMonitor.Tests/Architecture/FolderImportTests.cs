@@ -38,25 +38,36 @@ public sealed partial class FolderImportTests
         Assert.Null(FindCycle(graph));
     }
 
-    /// <summary>Top-level folder (namespace EdgeMonitor.X...) to the top-level folders its files import.</summary>
+    /// <summary>
+    /// Top-level folder (namespace EdgeMonitor.X...) to the top-level folders its files use: by a
+    /// using line, or by a qualified name in code (Indicators.LedsValidation.Validate).
+    /// </summary>
     private static Dictionary<string, HashSet<string>> Imports()
     {
         string src = Path.Combine(AotBinary.RepoRoot(), "src", "EdgeMonitor");
+        var files = Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(f => File.ReadAllText(f))
+            .Select(text => (Text: text, Ns: NamespaceLine().Match(text)))
+            .Where(x => x.Ns.Success)
+            .ToList();
+        var folders = files.Select(x => x.Ns.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
         var graph = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (string file in Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories))
+        foreach (var (text, ns) in files)
         {
-            if (file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-                continue;
-            string text = File.ReadAllText(file);
-            if (NamespaceLine().Match(text) is not { Success: true } ns)
-                continue;
             string from = ns.Groups[1].Value;
             var to = graph.TryGetValue(from, out var set) ? set : graph[from] = [];
             foreach (Match u in UsingLine().Matches(text))
+                to.Add(u.Groups[1].Value);
+            foreach (string line in text.Split('\n').Where(l => !l.TrimStart().StartsWith("//", StringComparison.Ordinal)))
             {
-                if (u.Groups[1].Value != from)
-                    to.Add(u.Groups[1].Value);
+                foreach (Match q in QualifiedName().Matches(line))
+                {
+                    if (folders.Contains(q.Groups[1].Value))
+                        to.Add(q.Groups[1].Value);
+                }
             }
+            to.Remove(from);
         }
         return graph;
     }
@@ -96,4 +107,7 @@ public sealed partial class FolderImportTests
 
     [GeneratedRegex(@"^using (?:static )?EdgeMonitor\.(\w+)", RegexOptions.Multiline)]
     private static partial Regex UsingLine();
+
+    [GeneratedRegex(@"(?<![\w.])(?:EdgeMonitor\.)?(\w+)\.[A-Z]")]
+    private static partial Regex QualifiedName();
 }

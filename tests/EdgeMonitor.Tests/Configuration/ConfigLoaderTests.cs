@@ -1,3 +1,4 @@
+using EdgeMonitor.Cli;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Model;
 using EdgeMonitor.Tests.Infrastructure;
@@ -26,7 +27,7 @@ public sealed class ConfigLoaderTests
     [MemberData(nameof(Invalid))]
     public void Invalid_file_is_refused_with_file_path_and_reason(string file, string jsonPath, string mentions)
     {
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Data(file)));
+        var e = Assert.Throws<ConfigException>(() => ConfigOption.Load(Data(file)));
         Assert.Contains(file, e.Message);
         Assert.StartsWith(jsonPath, e.JsonPath);
         Assert.Contains(mentions, e.Message);
@@ -35,7 +36,7 @@ public sealed class ConfigLoaderTests
     [Fact]
     public void Valid_file_with_comments_and_trailing_commas_builds_targets_and_overrides()
     {
-        var c = ConfigLoader.Load(Data("valid-everything.json"));
+        var c = ConfigOption.Load(Data("valid-everything.json"));
         var targets = TargetCatalog.Build(c);
         var tunnel = targets.Single(t => t.Key == "cloudtrax-ap/support-tunnel");
         Assert.Equal((Requirement.Blocked, "blocked"), (tunnel.Requirement, tunnel.Kind));
@@ -48,7 +49,7 @@ public sealed class ConfigLoaderTests
     [Fact]
     public void Embedded_default_loads_and_names_every_profile()
     {
-        var c = ConfigLoader.Load(null);
+        var c = ConfigOption.Load(null);
         Assert.Equal(EdgeMonitor.Profiles.BuiltInProfiles.All.Select(p => p.Name), c.Profiles);
         Assert.NotEmpty(TargetCatalog.Build(c));
     }

@@ -1,3 +1,4 @@
+using EdgeMonitor.Cli;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Hosting;
 using EdgeMonitor.Model;
@@ -20,7 +21,7 @@ public sealed class HostileInputTests
         return file;
     }
 
-    private static ConfigException Refused(string json) => Assert.Throws<ConfigException>(() => ConfigLoader.Load(Write(json)));
+    private static ConfigException Refused(string json) => Assert.Throws<ConfigException>(() => ConfigOption.Load(Write(json)));
 
     // Every null the trial found crashing (26 paths; these cover each kind: section, list, list item, string, nested item).
     [Theory]
@@ -85,7 +86,7 @@ public sealed class HostileInputTests
     public void No_profiles_and_no_targets_is_an_error_not_an_unknown_verdict()
     {
         string file = Write("""{ "profiles": [] }""");
-        EdgeMonitorConfig c = ConfigLoader.Load(file); // loads: `leds` needs no targets
+        EdgeMonitorConfig c = ConfigOption.Load(file); // loads: `leds` needs no targets
         ConfigException e = Assert.Throws<ConfigException>(() => TargetCatalog.Build(c, file));
         Assert.Equal("$.profiles", e.JsonPath);
         Assert.Contains("nothing to check", e.Message);
@@ -99,17 +100,17 @@ public sealed class HostileInputTests
     public void A_directory_a_device_and_a_fifo_are_refused_by_type_without_hanging_or_filling_memory()
     {
         string dir = TempDir.Create("types");
-        Assert.Contains("is a directory", Assert.Throws<ConfigException>(() => ConfigLoader.Load(dir)).Message);
-        Assert.Contains("'/dev/zero'", Assert.Throws<ConfigException>(() => ConfigLoader.Load("/dev/zero")).Message);
+        Assert.Contains("is a directory", Assert.Throws<ConfigException>(() => ConfigOption.Load(dir)).Message);
+        Assert.Contains("'/dev/zero'", Assert.Throws<ConfigException>(() => ConfigOption.Load("/dev/zero")).Message);
         string fifo = Path.Combine(dir, "fifo");
         Assert.Equal(0, Sh.Capture("mkfifo", [fifo], TimeSpan.FromSeconds(10)).Exit);
-        Assert.Contains("not a regular file", Assert.Throws<ConfigException>(() => ConfigLoader.Load(fifo)).Message);
+        Assert.Contains("not a regular file", Assert.Throws<ConfigException>(() => ConfigOption.Load(fifo)).Message);
         // A CA file the config names gets the same checks.
         ConfigException ca = Refused($$"""{ "profiles": [ "cloudtrax-ap" ], "tls": { "extraCaFile": "{{fifo}}" } }""");
         Assert.Equal("$.tls.extraCaFile", ca.JsonPath);
         string big = Path.Combine(dir, "big.json");
         File.WriteAllText(big, "{ \"site\": \"" + new string('x', (int)BoundedFile.ConfigMaxBytes) + "\" }");
-        Assert.Contains("more than the", Assert.Throws<ConfigException>(() => ConfigLoader.Load(big)).Message);
+        Assert.Contains("more than the", Assert.Throws<ConfigException>(() => ConfigOption.Load(big)).Message);
     }
 
     [Fact]

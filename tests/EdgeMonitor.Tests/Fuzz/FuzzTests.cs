@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EdgeMonitor.Cli;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Hosting;
 using EdgeMonitor.Model;
@@ -172,7 +173,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             try
             {
                 EdgeMonitorConfig c = ConfigLoader.Parse(json, "fuzz.json");
-                ConfigLoader.Validate(c, "fuzz.json");
+                ConfigLoader.Validate(c, "fuzz.json", ConfigOption.Outputs);
                 // What loads must run: targets, a verdict, a change between two verdicts (where colliding keys crashed).
                 var setup = MonitorSetup.From(c);
                 var snap = StatusEvaluator.Evaluate(setup.Targets, []);
@@ -200,7 +201,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             string json = MutateJson(ConfigSeeds[1], rng);
             try
             {
-                ConfigLoader.Validate(ConfigLoader.Parse(json, "x"), "x");
+                ConfigLoader.Validate(ConfigLoader.Parse(json, "x"), "x", ConfigOption.Outputs);
                 continue; // loads: `check` would probe; the in-process fuzz covers it
             }
             catch (ConfigException)

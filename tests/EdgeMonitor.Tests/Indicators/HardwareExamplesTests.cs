@@ -1,3 +1,4 @@
+using EdgeMonitor.Cli;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Indicators;
 using EdgeMonitor.Net;
@@ -34,7 +35,7 @@ public sealed class HardwareExamplesTests
     [MemberData(nameof(Examples))]
     public void Example_loads_and_its_led_class_names_open(string file)
     {
-        EdgeMonitorConfig c = ConfigLoader.Load(Path.Combine(ExamplesDir(), file));
+        EdgeMonitorConfig c = ConfigOption.Load(Path.Combine(ExamplesDir(), file));
         Assert.NotEmpty(c.Leds.Indicators);
         using var sys = new FakeSysfs();
         foreach (IndicatorConfig ic in c.Leds.Indicators.Where(i => i.Driver == "ledclass"))

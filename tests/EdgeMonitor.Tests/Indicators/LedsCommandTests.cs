@@ -1,3 +1,4 @@
+using EdgeMonitor.Cli;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Net;
 using EdgeMonitor.Tests.Infrastructure;
@@ -126,7 +127,7 @@ public sealed class LedsCommandTests : IDisposable
     public void Bad_indicators_are_rejected(string indicator, string message)
     {
         var c = ConfigLoader.Parse($$"""{ "leds": { "indicators": [ {{indicator}} ] } }""", "t.json");
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(c, "t.json"));
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(c, "t.json", ConfigOption.Outputs));
         Assert.Contains("$.leds.indicators[0]", e.Message);
         Assert.Contains(message, e.Message);
     }
@@ -152,7 +153,7 @@ public sealed class LedsCommandTests : IDisposable
     public void Gpio_drivers_by_name(string name, GpioDriverKind kind)
     {
         var c = ConfigLoader.Parse($$"""{ "leds": { "gpioDriver": "{{name}}", "indicators": [ { "driver": "gpio", "chip": "0", "green": "17" } ] } }""", "t.json");
-        ConfigLoader.Validate(c, "t.json");
+        ConfigLoader.Validate(c, "t.json", ConfigOption.Outputs);
         Assert.Equal(kind, c.Leds.GpioDriver);
     }
 
@@ -163,6 +164,6 @@ public sealed class LedsCommandTests : IDisposable
     public void Good_sources_pass(string source)
     {
         var c = ConfigLoader.Parse($$"""{ "leds": { "indicators": [ { "source": "{{source}}", "driver": "gpio", "chip": "gpiochip0", "green": "GPIO17", "amber": "!27" } ] } }""", "t.json");
-        ConfigLoader.Validate(c, "t.json");
+        ConfigLoader.Validate(c, "t.json", ConfigOption.Outputs);
     }
 }

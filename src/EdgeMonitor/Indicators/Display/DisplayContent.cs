@@ -1,3 +1,4 @@
+using EdgeMonitor.Configuration;
 using EdgeMonitor.Model;
 
 namespace EdgeMonitor.Indicators.Display;

@@ -1,4 +1,5 @@
 using System.Device.I2c;
+using EdgeMonitor.Configuration;
 
 namespace EdgeMonitor.Indicators.Display;
 

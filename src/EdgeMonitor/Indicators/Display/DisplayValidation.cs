@@ -2,7 +2,7 @@ using EdgeMonitor.Configuration;
 
 namespace EdgeMonitor.Indicators.Display;
 
-/// <summary>The `display` section's checks, called from <see cref="ConfigLoader.Validate"/>.</summary>
+/// <summary>The `display` section's checks, handed to <see cref="ConfigLoader.Validate"/> by the command line (ConfigOption.Outputs).</summary>
 internal static class DisplayValidation
 {
     public static void Validate(EdgeMonitorConfig c, Action<bool, string, string> check)

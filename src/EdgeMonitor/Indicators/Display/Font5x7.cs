@@ -1,3 +1,5 @@
+using EdgeMonitor.Configuration;
+
 
 namespace EdgeMonitor.Indicators.Display;
 

@@ -1,4 +1,5 @@
 using System.Device.I2c;
+using EdgeMonitor.Configuration;
 using Iot.Device.Ssd13xx;
 using Iot.Device.Ssd13xx.Commands;
 using Ssd1306Cmd = Iot.Device.Ssd13xx.Commands.Ssd1306Commands;

@@ -1,3 +1,4 @@
+using EdgeMonitor.Cli;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Indicators.Display;
 using EdgeMonitor.Model;
@@ -74,7 +75,7 @@ public sealed class DisplayContentTests
         var c = ConfigLoader.Parse("""
             { "display": { "kind": "hd44780-20x4", "bus": 3, "address": "0x3F", "show": ["reasons", "address"], "backlight": false } }
             """, "t");
-        ConfigLoader.Validate(c, "t");
+        ConfigLoader.Validate(c, "t", ConfigOption.Outputs);
         Assert.Equal(DisplayKind.Hd44780_20x4, c.Display.Kind);
         Assert.Equal(0x3F, c.Display.AddressOrDefault);
         Assert.Equal([DisplayItem.Reasons, DisplayItem.Address], c.Display.Show);
@@ -94,7 +95,7 @@ public sealed class DisplayContentTests
     [InlineData("""{ "kind": "ssd1306-128x64", "colour": "red" }""", "$.display")]
     public void Bad_display_config_names_the_field(string section, string path)
     {
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(ConfigLoader.Parse($$"""{ "display": {{section}} }""", "t"), "t"));
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(ConfigLoader.Parse($$"""{ "display": {{section}} }""", "t"), "t", ConfigOption.Outputs));
         Assert.StartsWith(path, e.JsonPath, StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,4 @@
+using EdgeMonitor.Configuration;
 using EdgeMonitor.Indicators.Display;
 using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeMonitor.Model;
 
-namespace EdgeMonitor.Indicators.Display;
+namespace EdgeMonitor.Configuration;
 
 /// <summary>The panels the display drives, all on I2C.</summary>
 [JsonConverter(typeof(StrictEnumConverter<DisplayKind>))]
@@ -105,8 +105,8 @@ public sealed class I2cAddressConverter : JsonConverter<int?>
 {
     public override int? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType == JsonTokenType.Number)
-            return reader.GetInt32();
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int n))
+            return n;
         if (reader.TokenType == JsonTokenType.String)
         {
             string s = reader.GetString()!.Trim();
