@@ -1,6 +1,6 @@
 using EdgeMonitor.Model;
 
-namespace EdgeMonitor.Tests.Core;
+namespace EdgeMonitor.Tests.Model;
 
 /// <summary>Every reason's wire string, pinned: dashboards key on them, so a rename must break a test.</summary>
 public sealed class ReasonCodeTests

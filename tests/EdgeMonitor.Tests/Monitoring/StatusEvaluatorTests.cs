@@ -2,7 +2,7 @@ using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
 using EdgeMonitor.Net;
 
-namespace EdgeMonitor.Tests.Core;
+namespace EdgeMonitor.Tests.Monitoring;
 
 /// <summary>The group rules, table-driven: the pure half of the status model.</summary>
 public sealed class StatusEvaluatorTests

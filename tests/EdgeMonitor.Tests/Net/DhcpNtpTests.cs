@@ -4,8 +4,9 @@ using EdgeMonitor.Net;
 using EdgeMonitor.Net.Dhcp;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;
+using EdgeMonitor.Tests.Probes;
 
-namespace EdgeMonitor.Tests.Probes;
+namespace EdgeMonitor.Tests.Net;
 
 /// <summary>
 /// The NTP server the site's DHCP advertises (option 42), learnt by the real program through

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using EdgeMonitor.Net;
 
-namespace EdgeMonitor.Tests.Probes;
+namespace EdgeMonitor.Tests.Net;
 
 /// <summary>The DNS wire codec on hand-made messages, including hostile ones: never an exception, never a hang.</summary>
 public sealed class DnsWireTests

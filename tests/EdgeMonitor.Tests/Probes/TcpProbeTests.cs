@@ -5,7 +5,7 @@ using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Infrastructure;
 
-namespace EdgeMonitor.Tests.Core;
+namespace EdgeMonitor.Tests.Probes;
 
 /// <summary>TCP outcomes made by real sockets on loopback and a real nftables drop rule in a namespace.</summary>
 public sealed class TcpProbeTests

@@ -6,7 +6,7 @@ using EdgeMonitor.Probes;
 using EdgeMonitor.Profiles;
 using EdgeMonitor.Tests.Infrastructure;
 
-namespace EdgeMonitor.Tests.Core;
+namespace EdgeMonitor.Tests.Profiles;
 
 /// <summary>The built-in profiles against the vendor guides in ../shared/seeds (CI has them beside the clone).</summary>
 public sealed partial class ProfilesTests

@@ -1,7 +1,7 @@
 using EdgeMonitor.Tests.Daemon;
 using EdgeMonitor.Tests.Infrastructure;
 
-namespace EdgeMonitor.Tests.Core;
+namespace EdgeMonitor.Tests.Cli;
 
 /// <summary>`check`'s documented exit codes against real loopback listeners: 0 ok, 1 degraded, 2 failing.</summary>
 public sealed class CheckExitCodeTests

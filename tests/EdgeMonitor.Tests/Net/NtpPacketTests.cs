@@ -2,7 +2,7 @@ using EdgeMonitor.Model;
 using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 
-namespace EdgeMonitor.Tests.Probes;
+namespace EdgeMonitor.Tests.Net;
 
 /// <summary>The SNTP codec and the verdict on hand-made packets (RFC 5905 sections 7 and 8).</summary>
 public sealed class NtpPacketTests

@@ -1,7 +1,7 @@
 using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
 
-namespace EdgeMonitor.Tests.Core;
+namespace EdgeMonitor.Tests.Monitoring;
 
 public sealed class TlsInterceptionTests
 {

@@ -1,7 +1,7 @@
 using System.Net;
 using EdgeMonitor.Net;
 
-namespace EdgeMonitor.Tests.Core;
+namespace EdgeMonitor.Tests.Net;
 
 public sealed class AddressMapTests
 {

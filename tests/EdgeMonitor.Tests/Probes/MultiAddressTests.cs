@@ -6,7 +6,7 @@ using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Fixtures;
 using EdgeMonitor.Tests.Infrastructure;
 
-namespace EdgeMonitor.Tests.Core;
+namespace EdgeMonitor.Tests.Probes;
 
 /// <summary>A load-balanced name: every address it resolves to must get through, not just the first.</summary>
 public sealed class MultiAddressTests
