@@ -30,22 +30,55 @@ internal sealed class ObservedStream(NetworkStream inner) : Stream
         try
         {
             int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (n == 0 && buffer.Length > 0)
-                SawEof = true;
-            if (_firstCount < _first.Length && n > 0)
-            {
-                int take = Math.Min(n, _first.Length - _firstCount);
-                buffer.Span[..take].CopyTo(_first.AsSpan(_firstCount));
-                _firstCount += take;
-            }
-            BytesRead += n;
-            return n;
+            return Observe(buffer.Span, n);
         }
         catch (IOException e) when (IsReset(e))
         {
             SawReset = true;
             throw;
         }
+    }
+
+    // The same facts on the synchronous path, without blocking on the asynchronous one.
+    public override int Read(Span<byte> buffer)
+    {
+        try
+        {
+            return Observe(buffer, inner.Read(buffer));
+        }
+        catch (IOException e) when (IsReset(e))
+        {
+            SawReset = true;
+            throw;
+        }
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        try
+        {
+            inner.Write(buffer);
+        }
+        catch (IOException e) when (IsReset(e))
+        {
+            SawReset = true;
+            throw;
+        }
+    }
+
+    /// <summary>Records what one read brought: the first bytes, the count, a clean close.</summary>
+    private int Observe(ReadOnlySpan<byte> buffer, int n)
+    {
+        if (n == 0 && buffer.Length > 0)
+            SawEof = true;
+        if (_firstCount < _first.Length && n > 0)
+        {
+            int take = Math.Min(n, _first.Length - _firstCount);
+            buffer[..take].CopyTo(_first.AsSpan(_firstCount));
+            _firstCount += take;
+        }
+        BytesRead += n;
+        return n;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -67,9 +100,8 @@ internal sealed class ObservedStream(NetworkStream inner) : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    // SslStream only uses the async paths here; the sync ones exist for completeness.
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
     public override void Flush() => inner.Flush();
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
