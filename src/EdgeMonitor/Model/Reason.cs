@@ -64,7 +64,7 @@ public static class ReasonCodes
         Reason.DnsUnreachable => new("dns_unreachable", "DNS unreachable", NetworkLevel: true),
         Reason.TcpRefused => new("tcp_refused", "refused (TCP)", NetworkLevel: true),
         Reason.TcpTimeout => new("tcp_timeout", "blocked (timeout)", NetworkLevel: true),
-        Reason.TcpUnreachable => new("tcp_unreachable", "unreachable"),
+        Reason.TcpUnreachable => new("tcp_unreachable", "unreachable", NetworkLevel: true),
         Reason.TcpReset => new("tcp_reset", "reset (TCP)"),
         Reason.TlsUntrusted => new("tls_untrusted", "TLS untrusted"),
         Reason.TlsIntercepted => new("tls_intercepted", "TLS intercepted"),
