@@ -58,7 +58,7 @@ public static class ReasonCodes
     // Short words for people (the display; at most 20 characters, one LCD line), in the order of the codes.
     private static readonly string[] Labels =
     [
-        "ok", "no such name (DNS)", "DNS server failure", "DNS timeout", "no address (DNS)",
+        "ok", "no such name (DNS)", "DNS server failure", "DNS timeout", "no address (DNS)", "DNS filtered", "DNS unreachable",
         "refused (TCP)", "blocked (timeout)", "unreachable", "reset (TCP)",
         "TLS untrusted", "TLS intercepted", "SNI filtered", "TLS cert expired", "TLS name mismatch",
         "TLS timeout", "TLS failure",
