@@ -59,6 +59,7 @@ public static class ReasonCodes
     private static readonly string[] Labels =
     [
         "ok", "no such name (DNS)", "DNS server failure", "DNS timeout", "no address (DNS)",
+        "DNS filtered", "DNS unreachable",
         "refused (TCP)", "blocked (timeout)", "unreachable", "reset (TCP)",
         "TLS untrusted", "TLS intercepted", "SNI filtered", "TLS cert expired", "TLS name mismatch",
         "TLS timeout", "TLS failure",

@@ -12,6 +12,8 @@ public sealed class ReasonCodeTests
         (Reason.DnsServfail, "dns_servfail"),
         (Reason.DnsTimeout, "dns_timeout"),
         (Reason.DnsNoAddress, "dns_no_address"),
+        (Reason.DnsFiltered, "dns_filtered"),
+        (Reason.DnsUnreachable, "dns_unreachable"),
         (Reason.TcpRefused, "tcp_refused"),
         (Reason.TcpTimeout, "tcp_timeout"),
         (Reason.TcpUnreachable, "tcp_unreachable"),
