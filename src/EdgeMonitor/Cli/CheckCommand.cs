@@ -23,7 +23,7 @@ public static class CheckCommand
           --json           one JSON object: overall, profiles, groups, results
           --wide           full rows (default on a terminal: rows cut to its width with an ellipsis)
 
-        exit: 0 ok, 1 degraded, 2 failing, 3 unknown, 64 usage error, 78 config error
+        exit: 0 ok, 1 degraded, 2 failing, 64 usage error, 78 config error
 
         """, RunAsync);
 
@@ -75,8 +75,9 @@ public static class CheckCommand
         {
             Status.Ok => ExitCodes.Ok,
             Status.Degraded => ExitCodes.Degraded,
-            Status.Failing => ExitCodes.Failing,
-            _ => ExitCodes.Unknown,
+            // Failing; unknown cannot be the end of a check: every target gives at least one result
+            // (a DNS failure is one), so every group is judged, and nothing to check is refused (78).
+            _ => ExitCodes.Failing,
         };
     }
 

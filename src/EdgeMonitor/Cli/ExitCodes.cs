@@ -8,8 +8,6 @@ public static class ExitCodes
     public const int Ok = 0;
     public const int Degraded = 1;
     public const int Failing = 2;
-    /// <summary>Unknown status after a check (nothing could be evaluated).</summary>
-    public const int Unknown = 3;
     public const int Usage = 64;
     /// <summary>A runtime failure outside the checks (cannot bind, cannot write state).</summary>
     public const int Software = 70;

@@ -83,7 +83,7 @@ public static class Verbs
         foreach (var v in All)
             sb.AppendLine($"  {v.Name,-12} {v.Summary}");
         sb.AppendLine();
-        sb.AppendLine("exit codes: 0 ok, 1 degraded, 2 failing, 3 unknown, 64 usage error, 70 runtime error, 78 config error");
+        sb.AppendLine("exit codes: 0 ok, 1 degraded, 2 failing, 64 usage error, 70 runtime error, 78 config error");
         return sb.ToString();
     }
 }

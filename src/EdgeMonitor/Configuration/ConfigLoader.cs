@@ -114,8 +114,8 @@ public static class ConfigLoader
             }
             catch (JsonException e)
             {
-                // The shape check should have caught it; never show .NET's own wording.
-                throw new ConfigException(source, e.Path ?? "$", "has a value of the wrong type");
+                // A converter of ours says what it takes; otherwise the shape check should have caught it: never show .NET's own wording.
+                throw new ConfigException(source, e.Path ?? "$", e is ConfigValueException ? e.Message : "has a value of the wrong type");
             }
         }
     }

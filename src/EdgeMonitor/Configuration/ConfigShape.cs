@@ -85,7 +85,7 @@ internal static class ConfigShape
                 errors.Add(new ConfigError(at, $"unknown key '{p.Name}'{DidYouMean(p.Name, known.Keys)}"));
                 continue;
             }
-            // A property with its own converter (display.address takes "0x3C") says itself what it accepts.
+            // A property with its own converter (e.g. an I2C address as 0x3c or "0x3c") says itself what it takes.
             if (prop.CustomConverter is not null)
                 continue;
             CheckValue(p.Value, info.Options.GetTypeInfo(prop.PropertyType), prop.IsSetNullable, at, errors);

@@ -57,7 +57,7 @@ public sealed class StrictEnumConverter<T> : JsonConverter<T> where T : struct, 
         catch (JsonException)
         {
             string names = string.Join(", ", Enum.GetValues<T>().Select(Name));
-            throw new JsonException(given is null ? $"must be one of {names}" : $"'{given}' is not one of {names}");
+            throw new ConfigValueException(given is null ? $"must be one of {names}" : $"'{given}' is not one of {names}");
         }
     }
 
@@ -101,6 +101,9 @@ public sealed class DisplayConfig
 }
 
 /// <summary>An I2C address as a JSON number (39) or a hex string as printed on the board ("0x27").</summary>
+/// <summary>A converter's own words for a value it refuses: the loader shows them as they are.</summary>
+public sealed class ConfigValueException(string message) : JsonException(message);
+
 public sealed class I2cAddressConverter : JsonConverter<int?>
 {
     public override int? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
@@ -115,7 +118,7 @@ public sealed class I2cAddressConverter : JsonConverter<int?>
                     System.Globalization.CultureInfo.InvariantCulture, out int v))
                 return v;
         }
-        throw new JsonException("must be an I2C address: a number or hex like \"0x27\"");
+        throw new ConfigValueException("must be an I2C address: a number or hex like \"0x27\"");
     }
 
     public override void Write(Utf8JsonWriter writer, int? value, JsonSerializerOptions options)

@@ -362,4 +362,64 @@ public sealed class FuzzTests(ITestOutputHelper output)
             return Convert.ToHexString(l);
         });
     }
+    // ---- MQTT commands ----
+
+    /// <summary>
+    /// Hostile payloads on the command topic through the real command handler, cut as the
+    /// connection cuts them (over 256 bytes: only the length is kept): exactly `recheck` or
+    /// `identify` with surrounding whitespace, not retained, acts; everything else is one
+    /// "ignored" warning without a control character; nothing throws (a caught exception is a crash too).
+    /// </summary>
+    [Fact]
+    public void Mqtt_commands_act_only_when_exact_and_everything_else_is_one_clean_warning()
+    {
+        string[] words = ["recheck", "identify", "RECHECK", "re check", "recheck\0", "{\"cmd\":\"recheck\"}", "identify; rm -rf /", ""];
+        string[] spaces = ["", " ", "\n", "\t", "\r\n", "\u00a0", "\u2003", "\0", "\u001b[2J", "\u200b"];
+        var events = new List<Serilog.Events.LogEvent>();
+        var log = new Serilog.LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new Collect(events)).CreateLogger();
+        var control = new CountingControl();
+        var commands = new MqttCommands(control, log);
+        Run("MQTT commands", 20_000, (rng, _) =>
+        {
+            byte[] payload = rng.Next(4) switch
+            {
+                0 => MutateBytes(Encoding.UTF8.GetBytes(words[rng.Next(words.Length)]), rng),
+                1 => RandomBytes(rng, rng.Next(0, 400)),
+                _ => Encoding.UTF8.GetBytes(spaces[rng.Next(spaces.Length)] + words[rng.Next(words.Length)] + spaces[rng.Next(spaces.Length)]
+                    + (rng.Next(8) == 0 ? new string(' ', rng.Next(200, 300)) : "")),
+            };
+            bool retained = rng.Next(10) == 0;
+            var input = new CommandInput(1, "edgemonitor/lab/box/command", payload.Length <= MqttCommands.MaxPayload ? payload : null,
+                payload.Length, retained);
+            events.Clear();
+            var (rechecks, identifies) = (control.Rechecks, control.Identifies);
+            commands.Handle(input);
+
+            string? word = input.Payload is { } p && !retained ? Encoding.UTF8.GetString(p).Trim() : null;
+            Assert.Equal(rechecks + (word == "recheck" ? 1 : 0), control.Rechecks);
+            Assert.Equal(identifies + (word == "identify" ? 1 : 0), control.Identifies);
+            var line = Assert.Single(events);
+            Assert.NotEqual(Serilog.Events.LogEventLevel.Error, line.Level); // the handler's catch: a crash swallowed
+            string text = line.RenderMessage();
+            Assert.False(text.Any(char.IsControl), $"control character in the log line: {text}");
+            if (word is not ("recheck" or "identify"))
+                Assert.Contains("MQTT command ignored", text);
+            return Convert.ToHexString(payload);
+        });
+    }
+
+    private sealed class Collect(List<Serilog.Events.LogEvent> into) : Serilog.Core.ILogEventSink
+    {
+        public void Emit(Serilog.Events.LogEvent e) => into.Add(e);
+    }
+
+    private sealed class CountingControl : IMonitorControl
+    {
+        public int Rechecks { get; private set; }
+        public int Identifies { get; private set; }
+
+        public void RecheckNow(string why) => Rechecks++;
+
+        public void Identify(TimeSpan duration) => Identifies++;
+    }
 }

@@ -76,4 +76,30 @@ public sealed class MqttConfigTests
         var e = Assert.Throws<MqttSettingsException>(() => MqttCredentials.Load(file));
         Assert.Contains("belongs to uid 65534", e.Message);
     }
+
+    [Fact]
+    public void An_oversized_or_one_line_credentials_file_is_refused()
+    {
+        string dir = Infrastructure.TempDir.Create("creds");
+        string big = Path.Combine(dir, "big");
+        File.WriteAllText(big, "edge\n" + new string('p', 100_000) + "\n");
+        File.SetUnixFileMode(big, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Contains("more than the 65536 allowed", Assert.Throws<MqttSettingsException>(() => MqttCredentials.Load(big)).Message);
+        string oneLine = Path.Combine(dir, "one");
+        File.WriteAllText(oneLine, "edge\n");
+        File.SetUnixFileMode(oneLine, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Contains("password on line 2", Assert.Throws<MqttSettingsException>(() => MqttCredentials.Load(oneLine)).Message);
+    }
+
+    /// <summary>TLS files are read at each connect through the bounded reader: a device as the CA bundle is one log line, not gigabytes.</summary>
+    [Fact]
+    public async Task A_device_as_the_ca_file_is_refused_at_connect_and_said_in_the_log()
+    {
+        var config = MqttTestSupport.Config(Infrastructure.Ports.Free(), MqttTestSupport.Prefix());
+        config.Tls = new MqttTlsConfig { CaFile = "/dev/zero" };
+        var log = new ListSink();
+        await using var reporter = MqttTestSupport.Create(config, Infrastructure.TempDir.Create("mqtt"), log, [MqttTestSupport.Gateway]);
+        MqttReporterTests.WaitFor(() => log.Text.Contains("'/dev/zero' is", StringComparison.Ordinal), "the refused CA file in the log", log);
+        Assert.Contains("allowed", log.Text);
+    }
 }

@@ -39,6 +39,7 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Assert.Equal(EdgeMonitor.AppInfo.Version, status.GetProperty("version").GetString());
         Assert.True(status.GetProperty("uptimeSeconds").GetInt64() >= 0);
         Assert.Equal(0, status.GetProperty("droppedEvents").GetInt64());
+        Assert.Matches("^[0-9a-f]{16}$", status.GetProperty("epoch").GetString());
         Assert.False(status.GetProperty("stale").GetBoolean()); // a verdict of this process
         var failing = Assert.Single(status.GetProperty("failing").EnumerateArray());
         Assert.Equal("lab/gw", failing.GetProperty("target").GetString());
@@ -49,24 +50,52 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Assert.Equal("fail", target.GetProperty("outcome").GetString());
         Assert.Equal("ipv4", target.GetProperty("results")[0].GetProperty("family").GetString());
 
-        var profile = Json(seen.Single(m => m.Topic == "homeassistant/binary_sensor/edgemonitor_lab_box1/profile_lab/config").Payload);
-        Assert.Equal("connectivity", profile.GetProperty("device_class").GetString());
-        Assert.Equal($"{prefix}/availability", profile.GetProperty("availability_topic").GetString());
-        Assert.Equal($"{prefix}/status", profile.GetProperty("state_topic").GetString());
-        Assert.Equal("ON", profile.GetProperty("payload_on").GetString());
-        Assert.Equal("OFF", profile.GetProperty("payload_off").GetString());
-        Assert.Equal("edgemonitor_lab_box1", profile.GetProperty("device").GetProperty("identifiers")[0].GetString());
-        var group = Json(seen.Single(m => m.Topic == "homeassistant/binary_sensor/edgemonitor_lab_box1/group_lab_gw/config").Payload);
-        // The group's attributes come from the group's own object in the status, not the overall one.
-        Assert.Contains("selectattr('id', 'equalto', 'gw')", group.GetProperty("json_attributes_template").GetString());
-        Assert.Contains("s.reason", group.GetProperty("json_attributes_template").GetString());
-        var overall = Json(seen.Single(m => m.Topic == "homeassistant/binary_sensor/edgemonitor_lab_box1/overall/config").Payload);
-        Assert.Contains("value_json.overall", overall.GetProperty("value_template").GetString());
-        Assert.Contains("value_json.reason", overall.GetProperty("json_attributes_template").GetString());
+        // Every field Home Assistant acts on, for the overall entity and a group's (README "Home Assistant").
+        const string OnOff = "{% set v = s.status | default('unknown') %}{{ 'ON' if v in ['ok', 'degraded'] else ('OFF' if v == 'failing' else 'None') }}";
+        const string Attributes = "{{ {'status': s.status | default('unknown'), 'reason': s.reason | default(''), 'detail': s.detail | default(''), "
+            + "'stale': value_json.stale, 'version': value_json.version} | tojson }}";
+        const string Overall = "{% set s = ({'status': value_json.overall, 'reason': value_json.reason, 'detail': ''}) %}";
+        const string Group = "{% set s = (value_json.groups | selectattr('profile', 'equalto', 'lab') | selectattr('id', 'equalto', 'gw') | first | default({})) %}";
+        AssertDiscovery(seen, prefix, "overall", "Overall", Overall + OnOff, Overall + Attributes);
+        AssertDiscovery(seen, prefix, "group_lab_gw", "Group lab/gw", Group + OnOff, Group + Attributes);
+        const string Profile = "{% set s = (value_json.profiles | selectattr('name', 'equalto', 'lab') | first | default({})) %}";
+        AssertDiscovery(seen, prefix, "profile_lab", "Profile lab", Profile + OnOff, Profile + Attributes);
 
         // A clean stop says offline itself (the will is for crashes).
         await reporter.DisposeAsync();
         WaitRetained(broker, [$"{prefix}/availability"], m => m.Any(x => x.Payload == "offline"), log);
+    }
+
+    private static void AssertDiscovery(List<(bool Retained, string Topic, string Payload)> seen, string prefix, string objectId, string name,
+        string valueTemplate, string attributesTemplate)
+    {
+        var m = seen.Single(x => x.Topic == $"homeassistant/binary_sensor/edgemonitor_lab_box1/{objectId}/config");
+        Assert.True(m.Retained);
+        var d = Json(m.Payload);
+        var expected = new Dictionary<string, string>
+        {
+            ["name"] = name,
+            ["unique_id"] = $"edgemonitor_lab_box1_{objectId}",
+            ["device_class"] = "connectivity",
+            ["state_topic"] = $"{prefix}/status",
+            ["value_template"] = valueTemplate,
+            ["payload_on"] = "ON",
+            ["payload_off"] = "OFF",
+            ["availability_topic"] = $"{prefix}/availability",
+            ["payload_available"] = "online",
+            ["payload_not_available"] = "offline",
+            ["json_attributes_topic"] = $"{prefix}/status",
+            ["json_attributes_template"] = attributesTemplate,
+        };
+        Assert.Equal([.. expected.Keys, "device"], d.EnumerateObject().Select(p => p.Name));
+        foreach (var (key, value) in expected)
+            Assert.Equal(value, d.GetProperty(key).GetString());
+        var device = d.GetProperty("device");
+        Assert.Equal(["edgemonitor_lab_box1"], device.GetProperty("identifiers").EnumerateArray().Select(i => i.GetString()));
+        Assert.Equal("EdgeMonitor lab/box1", device.GetProperty("name").GetString());
+        Assert.Equal("EdgeMonitor", device.GetProperty("manufacturer").GetString());
+        Assert.Equal("EdgeMonitor", device.GetProperty("model").GetString());
+        Assert.Equal(EdgeMonitor.AppInfo.Version, device.GetProperty("sw_version").GetString());
     }
 
     [RequiresFact("mosquitto", "mosquitto_sub")]
@@ -252,6 +281,8 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Assert.Equal(["recheck", "identify"], control.Calls);
         Assert.Equal(7, log.Text.Split('\n').Count(l => l.Contains("MQTT command ignored", StringComparison.Ordinal)));
         Assert.Contains("(300 bytes)", log.Text);
+        // The monitor logs coalesced re-checks; the command itself only at Debug (a flood must not flood the log).
+        Assert.Contains("Debug MQTT command: recheck", log.Text);
 
         // Still reporting.
         reporter.OnStatus(StatusChangeFromOkToFailing());

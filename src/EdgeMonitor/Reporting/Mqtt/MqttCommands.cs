@@ -20,7 +20,8 @@ internal sealed class MqttCommands(IMonitorControl control, Serilog.ILogger log)
             switch (word)
             {
                 case "recheck":
-                    log.Information("MQTT command: recheck");
+                    // The monitor logs coalesced re-checks once; a flood of commands must not flood the log here.
+                    log.Debug("MQTT command: recheck");
                     control.RecheckNow("mqtt command");
                     break;
                 case "identify":

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
+using EdgeMonitor.Configuration;
 using EdgeMonitor.Model;
 using MQTTnet;
 using MQTTnet.Adapter;
@@ -199,19 +200,22 @@ internal sealed class MqttConnection : IAsyncDisposable
         return b.Build();
     }
 
+    /// <summary>The files are read at each connect (a renewed certificate is picked up), each through <see cref="BoundedFile"/>.</summary>
     private static void Tls(MqttClientTlsOptionsBuilder o, MqttTls tls)
     {
         o.UseTls(true).WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13);
         if (tls.CertFile is { } cert && tls.KeyFile is { } key)
-            o.WithClientCertificates([X509Certificate2.CreateFromPemFile(cert, key)]);
+            o.WithClientCertificates([X509Certificate2.CreateFromPem(Pem(cert), Pem(key))]);
         X509Certificate2Collection? anchors = null;
         if (tls.CaFile is { } ca)
         {
             anchors = [];
-            anchors.ImportFromPemFile(ca);
+            anchors.ImportFromPem(Pem(ca));
         }
         o.WithCertificateValidationHandler(e => !tls.Verify || Verified(e.Certificate, e.SslPolicyErrors, anchors));
     }
+
+    private static string Pem(string path) => BoundedFile.ReadAllText(path, BoundedFile.CaMaxBytes);
 
     /// <summary>The system store, or only the configured CA when there is one; the name must match either way.</summary>
     private static bool Verified(X509Certificate certificate, SslPolicyErrors errors, X509Certificate2Collection? anchors)

@@ -60,11 +60,11 @@ internal static class MqttPayloads
     }
 
     /// <summary>
-    /// `check --json` members plus site, node, version, time, uptime, the spool's counters and
-    /// `stale` (true until this process has a verdict of its own).
+    /// `check --json` members plus site, node, version, time, uptime, the spool's epoch and counters
+    /// and `stale` (true until this process has a verdict of its own).
     /// </summary>
     public static byte[] Status(StatusSnapshot s, bool stale, string site, string node, string version, DateTimeOffset now,
-        TimeSpan uptime, long spooled, long dropped) => Write(w =>
+        TimeSpan uptime, string epoch, long spooled, long dropped) => Write(w =>
     {
         w.WriteBoolean("stale", stale);
         w.WriteString("site", site);
@@ -72,6 +72,7 @@ internal static class MqttPayloads
         w.WriteString("version", version);
         w.WriteString("time", now.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
         w.WriteNumber("uptimeSeconds", (long)uptime.TotalSeconds);
+        w.WriteString("epoch", epoch);
         w.WriteNumber("spooledEvents", spooled);
         w.WriteNumber("droppedEvents", dropped);
         w.WriteStartArray("failing");
@@ -104,8 +105,10 @@ internal static class MqttPayloads
         w.WriteEndArray();
     });
 
-    public static byte[] Event(long seq, Transition t) => Write(w =>
+    /// <summary>One transition; (epoch, seq) is unique for ever (README "Sequence numbers for consumers").</summary>
+    public static byte[] Event(string epoch, long seq, Transition t) => Write(w =>
     {
+        w.WriteString("epoch", epoch);
         w.WriteNumber("seq", seq);
         w.WriteString("what", t.Subject);
         w.WriteString("from", t.From.ToName());

@@ -45,6 +45,9 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
     private DateTimeOffset _nextSave;
     private StatusSnapshot? _latest;
     private bool _fresh;
+    // Failures already logged, by what failed: a full or read-only disk is said once per distinct error, not every second.
+    private readonly Dictionary<string, string> _failing = new(StringComparer.Ordinal);
+    private string? _spoolWriteError;
 
     private MqttReporter(MqttSettings settings, IReadOnlyList<Target> targets, Serilog.ILogger log, IMonitorControl control,
         TimeProvider time, Spool spool, RetainedStore retained)
@@ -58,6 +61,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         _retained = new RetainedTopics(retained, log);
         _events = new EventPump(spool);
         _commands = new MqttCommands(control, log);
+        _spoolWriteError = spool.WriteError; // an unavailable spool was said at creation
         _nextAttempt = time.GetUtcNow();
         Announce();
         _loop = Task.Run(RunAsync);
@@ -79,9 +83,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         try
         {
             var settings = MqttSettings.From(config, site, node);
-            spool = new Spool(stateDirectory, config.SpoolMaxEvents, config.SpoolMaxBytes);
-            if (spool.Recovery is { } recovery)
-                log.Warning("MQTT spool: {Recovery}", recovery);
+            spool = OpenSpool(config, stateDirectory, log);
             var reporter = new MqttReporter(settings, targets, log, control, time, spool, new RetainedStore(stateDirectory));
             log.Information("MQTT reporting to {Host}:{Port} as {ClientId} under {Prefix} ({Pending} spooled events)",
                 settings.Host, settings.Port, settings.ClientId, settings.Topics.Prefix, spool.Count);
@@ -93,6 +95,28 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             spool?.Dispose();
             log.Error("MQTT off: {Error}", e.Message);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The spool in the state directory; when that directory cannot hold one (read-only, not a
+    /// directory) MQTT still goes on: the retained status needs no disk, and events are dropped
+    /// and counted (their seq gaps show them) instead of switching reporting off.
+    /// </summary>
+    private static Spool OpenSpool(MqttConfig config, string stateDirectory, Serilog.ILogger log)
+    {
+        try
+        {
+            var spool = new Spool(stateDirectory, config.SpoolMaxEvents, config.SpoolMaxBytes);
+            if (spool.Recovery is { } recovery)
+                log.Warning("MQTT spool: {Recovery}", recovery);
+            return spool;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error("MQTT spool unavailable in {Directory}: {Error}; events are dropped and counted in droppedEvents until a restart "
+                + "with a writable state directory; the retained status still goes out", stateDirectory, e.Message);
+            return Spool.Unavailable(e.Message);
         }
     }
 
@@ -175,7 +199,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             // Off the latency path, at most once a second: a crash in between costs duplicates
             // (ack) or a one-second-old status (retained), nothing more.
             if (now >= _nextSave)
-                Guard("saving the spool position", Housekeeping);
+                Housekeeping();
             if (stop)
             {
                 await StopAsync().ConfigureAwait(false);
@@ -218,7 +242,10 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         return false;
     }
 
-    /// <summary>A failing disk (full, read-only) costs a log line and what could not be written, never the reporter.</summary>
+    /// <summary>
+    /// A failing disk (full, read-only) costs what could not be written and one log line per
+    /// distinct error (and one when it works again), never the reporter.
+    /// </summary>
     private void Guard(string what, Action action)
     {
         try
@@ -227,15 +254,39 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
         }
         catch (Exception e)
         {
-            _log.Error("MQTT reporter: {What} failed: {Error}", what, e.Message);
+            if (!_failing.TryGetValue(what, out string? said) || said != e.Message)
+                _log.Error("MQTT reporter: {What} failed: {Error}", what, e.Message);
+            _failing[what] = e.Message;
+            return;
         }
+        if (_failing.Remove(what))
+            _log.Information("MQTT reporter: {What} works again", what);
     }
 
+    /// <summary>Each save on its own: one that fails never skips the other.</summary>
     private void Housekeeping()
     {
         _nextSave = _time.GetUtcNow() + TimeSpan.FromSeconds(1);
-        _retained.Save();
-        _spool.SaveAck();
+        Guard("saving the retained topics", _retained.Save);
+        Guard("saving the spool position", _spool.SaveAck);
+    }
+
+    /// <summary>The spool refusing events (disk full, read-only): said when it starts, changes and ends, not per event.</summary>
+    private void ReportSpoolWrites()
+    {
+        string? now = _spool.WriteError;
+        if (now == _spoolWriteError)
+            return;
+        if (now is not null)
+        {
+            _log.Error("MQTT spool cannot write events: {Error}; each is dropped and counted in droppedEvents (its seq is a gap) "
+                + "until the disk takes them again", now);
+        }
+        else
+        {
+            _log.Information("MQTT spool writes events again ({Dropped} dropped so far)", _spool.Dropped);
+        }
+        _spoolWriteError = now;
     }
 
     private void Connect()
@@ -311,7 +362,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             }
             await offline.ConfigureAwait(false);
         }
-        Guard("saving the spool position", Housekeeping);
+        Housekeeping();
         await DropAsync().ConfigureAwait(false);
     }
 
@@ -328,8 +379,9 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
             {
                 if (t.From == Status.Unknown && t.To == Status.Unknown)
                     continue;
-                _spool.Append(_settings.Topics.Events, seq => MqttPayloads.Event(seq, t));
+                _spool.Append(_settings.Topics.Events, seq => MqttPayloads.Event(_spool.EpochText, seq, t));
             }
+            ReportSpoolWrites();
         }
         _retained.Set(_settings.Topics.Status, StatusPayload(change.Current));
         var configured = _targets.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
@@ -402,7 +454,7 @@ public sealed class MqttReporter : IStatusSink, IAsyncDisposable
 
     private byte[] StatusPayload(StatusSnapshot s) =>
         MqttPayloads.Status(s, !_fresh, _settings.Site, _settings.Node, AppInfo.Version, _time.GetUtcNow(), _time.GetUtcNow() - _started,
-            _spool.Count, _spool.Dropped);
+            _spool.EpochText, _spool.Count, _spool.Dropped);
 
     private static DateTimeOffset ProcessStart(TimeProvider time)
     {

@@ -73,6 +73,9 @@ public sealed class MqttCredentials : IEquatable<MqttCredentials>
     /// First line the user name, second the password. The file itself (never a symlink's target)
     /// must belong to this process's user or root and be unreadable by group and others.
     /// </summary>
+    /// <summary>Two short lines; anything bigger is not a credentials file.</summary>
+    private const long MaxBytes = 64 * 1024;
+
     public static MqttCredentials Load(string path)
     {
         if (!Path.Exists(path))
@@ -90,7 +93,16 @@ public sealed class MqttCredentials : IEquatable<MqttCredentials>
             throw new MqttSettingsException(
                 $"credentials file '{path}' is group- or world-readable (mode {Convert.ToString(mode, 8).PadLeft(4, '0')}); refusing it: chmod 600 it");
         }
-        string[] lines = File.ReadAllLines(path);
+        string text;
+        try
+        {
+            text = BoundedFile.ReadAllText(path, MaxBytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MqttSettingsException($"credentials file '{path}': {e.Message}");
+        }
+        string[] lines = (text.EndsWith('\n') ? text[..^1] : text).Split('\n'); // as File.ReadAllLines
         if (lines.Length < 2 || lines[0].Trim().Length == 0)
             throw new MqttSettingsException($"credentials file '{path}' must hold the user name on line 1 and the password on line 2");
         return new MqttCredentials(lines[0].Trim(), lines[1].TrimEnd('\r'));

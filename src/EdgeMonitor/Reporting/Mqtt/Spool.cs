@@ -128,7 +128,8 @@ internal sealed class Spool : IDisposable
     // publisher can start after a given seq by binary search instead of walking a backlog).
     private readonly List<SpoolRecord> _records = [];
     private int _head;
-    private FileStream _log;
+    // Null when the state directory refused the spool at start (read-only, not a directory): see Unavailable.
+    private FileStream? _log;
     private long _acked;
     private long _nextSeq;
     private long _bytes;
@@ -172,6 +173,23 @@ internal sealed class Spool : IDisposable
     }
 
     private SpoolRecord? First => _head < _records.Count ? _records[_head] : null;
+
+    /// <summary>
+    /// A spool that keeps nothing, for a state directory that cannot hold one (read-only, not a
+    /// directory): the retained status still flows, and every event is dropped but never silently:
+    /// it uses up its seq in a fresh epoch and is counted in <see cref="Dropped"/>.
+    /// </summary>
+    public static Spool Unavailable(string why) => new(why);
+
+    private Spool(string why)
+    {
+        _logPath = _ackPath = "";
+        _maxEvents = 1;
+        _maxBytes = 1024;
+        _nextSeq = 1;
+        Epoch = NewEpoch();
+        WriteError = why;
+    }
 
     public Spool(string directory, int maxEvents, long maxBytes)
     {
@@ -309,12 +327,17 @@ internal sealed class Spool : IDisposable
     {
         var r = new SpoolRecord(_nextSeq, topic, payloadForSeq(_nextSeq));
         _nextSeq++;
+        if (_log is null)
+        {
+            Dropped++;
+            return null;
+        }
         long end = _log.Position;
         try
         {
             _log.Write(SpoolFormat.Encode(r));
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Disk full or failing: cut the partial record off, or it would end the log at the next start.
             Dropped++;
@@ -340,7 +363,7 @@ internal sealed class Spool : IDisposable
     /// <summary>fsync of every append so far: call before publishing them.</summary>
     public void Commit()
     {
-        if (!_uncommitted)
+        if (!_uncommitted || _log is null)
             return;
         _log.Flush(flushToDisk: true);
         _uncommitted = false;
@@ -367,10 +390,10 @@ internal sealed class Spool : IDisposable
     /// <summary>Writes the acknowledged position if it moved, and compacts the log when it is mostly acknowledged.</summary>
     public void SaveAck()
     {
-        if (!_ackDirty)
+        if (!_ackDirty || _log is null)
             return;
+        WriteAck(); // a failure leaves it dirty: tried again at the next save
         _ackDirty = false;
-        WriteAck();
         MaybeCompact();
     }
 
@@ -414,7 +437,7 @@ internal sealed class Spool : IDisposable
 
     private void MaybeCompact()
     {
-        if (_log.Length < CompactAbove || _log.Length < 2 * _bytes)
+        if (_log is null || _log.Length < CompactAbove || _log.Length < 2 * _bytes)
             return;
         Commit();
         using var buffer = new MemoryStream();
@@ -472,6 +495,8 @@ internal sealed class Spool : IDisposable
     // On a full or read-only disk the count lives on in memory and is written with the next save.
     private bool TryWriteAck()
     {
+        if (_log is null)
+            return false;
         try
         {
             WriteAck();
@@ -495,7 +520,7 @@ internal sealed class Spool : IDisposable
         {
             // A full or read-only disk at exit: what was committed stays; the rest is counted by the seq gap.
         }
-        _log.Dispose();
+        _log?.Dispose();
     }
 }
 
@@ -510,21 +535,22 @@ internal sealed class RetainedStore
     private readonly string _path;
     private readonly Dictionary<string, byte[]> _latest = new(StringComparer.Ordinal);
 
+    /// <summary>Never throws: a directory that cannot be read or written costs the head start and the saves (<see cref="Save"/> throws), not the retained topics.</summary>
     public RetainedStore(string directory)
     {
-        Directory.CreateDirectory(directory);
         _path = Path.Combine(directory, FileName);
-        if (File.Exists(_path))
+        try
         {
-            try
+            Directory.CreateDirectory(directory);
+            if (File.Exists(_path))
             {
                 foreach (var r in SpoolFormat.Decode(Configuration.BoundedFile.ReadAllBytes(_path, Configuration.BoundedFile.StateMaxBytes), out _, out _))
                     _latest[r.Topic] = r.Payload;
             }
-            catch (IOException)
-            {
-                // Only a head start: the monitor's next evaluation publishes everything again.
-            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only a head start: the monitor's next evaluation publishes everything again.
         }
     }
 
