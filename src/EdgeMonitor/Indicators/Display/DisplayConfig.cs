@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeMonitor.Configuration;
 
 namespace EdgeMonitor.Indicators.Display;
 
@@ -56,7 +57,7 @@ public sealed class StrictEnumConverter<T> : JsonConverter<T> where T : struct, 
         catch (JsonException)
         {
             string names = string.Join(", ", Enum.GetValues<T>().Select(Name));
-            throw new JsonException(given is null ? $"must be one of {names}" : $"'{given}' is not one of {names}");
+            throw new ConfigValueException(given is null ? $"must be one of {names}" : $"'{given}' is not one of {names}");
         }
     }
 
@@ -114,7 +115,7 @@ public sealed class I2cAddressConverter : JsonConverter<int?>
                     System.Globalization.CultureInfo.InvariantCulture, out int v))
                 return v;
         }
-        throw new JsonException("must be an I2C address: a number or hex like \"0x27\"");
+        throw new ConfigValueException("must be an I2C address: a number or hex like \"0x27\"");
     }
 
     public override void Write(Utf8JsonWriter writer, int? value, JsonSerializerOptions options)
