@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using MQTTnet;
 using MQTTnet.Adapter;
+using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
 
@@ -31,7 +32,7 @@ internal sealed class MqttConnection : IAsyncDisposable
         _settings = settings;
         _inputs = inputs;
         Generation = generation;
-        _client = new MqttClientFactory().CreateMqttClient();
+        _client = new MqttClientFactory(MqttNetNullLogger.Instance, new TcpOnlyAdapterFactory()).CreateMqttClient();
         _client.DisconnectedAsync += e =>
         {
             if (e.ClientWasConnected)
