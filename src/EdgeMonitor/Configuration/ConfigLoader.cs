@@ -11,6 +11,12 @@ namespace EdgeMonitor.Configuration;
 public sealed record ConfigError(string Path, string Message);
 
 /// <summary>A configuration that cannot be used: the file and every problem found in it, each with its JSON path.</summary>
+/// <summary>A config value's own converter refusing it, in words meant for the admin (shown as they are).</summary>
+public sealed class ConfigValueException(string text) : JsonException(text)
+{
+    public string Text { get; } = text;
+}
+
 public sealed class ConfigException(string source, IReadOnlyList<ConfigError> errors)
     : Exception(string.Join("\n", errors.Select(e => $"{source}: {e.Path}: {e.Message}")))
 {
@@ -114,8 +120,9 @@ public static class ConfigLoader
             }
             catch (JsonException e)
             {
-                // A converter of ours says what it takes; otherwise the shape check should have caught it: never show .NET's own wording.
-                throw new ConfigException(source, e.Path ?? "$", e is ConfigValueException ? e.Message : "has a value of the wrong type");
+                // The shape check should have caught it, or one of our converters refused the value in
+                // its own words; never show .NET's wording.
+                throw new ConfigException(source, e.Path ?? "$", e is ConfigValueException v ? v.Text : "has a value of the wrong type");
             }
         }
     }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using EdgeMonitor.Model;
 
 namespace EdgeMonitor.Configuration;
 
@@ -101,9 +100,6 @@ public sealed class DisplayConfig
 }
 
 /// <summary>An I2C address as a JSON number (39) or a hex string as printed on the board ("0x27").</summary>
-/// <summary>A converter's own words for a value it refuses: the loader shows them as they are.</summary>
-public sealed class ConfigValueException(string message) : JsonException(message);
-
 public sealed class I2cAddressConverter : JsonConverter<int?>
 {
     public override int? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)

@@ -8,6 +8,7 @@ using EdgeMonitor.Configuration;
 using EdgeMonitor.Model;
 using MQTTnet;
 using MQTTnet.Adapter;
+using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
 
@@ -33,7 +34,7 @@ internal sealed class MqttConnection : IAsyncDisposable
         _settings = settings;
         _inputs = inputs;
         Generation = generation;
-        _client = new MqttClientFactory().CreateMqttClient();
+        _client = new MqttClientFactory(MqttNetNullLogger.Instance, new TcpOnlyAdapterFactory()).CreateMqttClient();
         _client.DisconnectedAsync += e =>
         {
             if (e.ClientWasConnected)
