@@ -39,6 +39,7 @@ public static class RunCommand
         args.EnsureEmpty();
 
         MallocArenas.Limit();
+        using var trustStoreReclaim = new TrustStoreReclaim();
         EdgeMonitorConfig config = ConfigLoader.Load(configPath);
         MqttSection.Validate(config.Mqtt, configPath ?? ConfigLoader.EmbeddedName);
         MonitorSetup setup = MonitorSetup.From(config);
