@@ -41,6 +41,7 @@ public static class RunCommand
         args.EnsureEmpty();
 
         MallocArenas.Limit();
+        using var trustStoreReclaim = new TrustStoreReclaim();
         EdgeMonitorConfig config = ConfigOption.Load(configPath);
         MqttSection.Validate(config.Mqtt, configPath ?? ConfigLoader.EmbeddedName);
         MonitorSetup setup = MonitorSetup.From(config);
