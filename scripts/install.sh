@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Manual install of a published edgemonitor binary on a systemd machine (no package manager):
-# the binary, the config, the unit and the system user; then enables and starts the unit.
+# the binary, the config, the unit, the system user, the tmpfiles rule that lets it drive the
+# LEDs and GPIO lines, the README and the man page; then enables and starts the unit.
 #
 #   sudo scripts/install.sh [--binary PATH] [--prefix DIR] [--root DIR] [--no-start]
 #
 #   --binary PATH  default: artifacts/publish/<this machine's RID>/edgemonitor (from ./publish.sh)
-#   --prefix DIR   the binary goes to DIR/bin. Default: /usr/local
+#   --prefix DIR   the binary goes to DIR/bin, the README and man page under DIR/share.
+#                  Default: /usr/local
 #   --root DIR     stage into DIR instead of / (image builds; no user, no systemctl)
 #   --no-start     install and enable, but do not start now
 #
@@ -29,11 +31,16 @@ root=""
 start=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --binary) binary="$2"; shift 2 ;;
-    --prefix) prefix="$2"; shift 2 ;;
-    --root) root="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
+    --binary|--prefix|--root)
+      [ $# -ge 2 ] || { echo "install.sh: $1 needs a value (--help)" >&2; exit 64; }
+      case "$1" in
+        --binary) binary="$2" ;;
+        --prefix) prefix="$2" ;;
+        --root) root="$(mkdir -p "$2" && cd "$2" && pwd)" ;;
+      esac
+      shift 2 ;;
     --no-start) start=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument '$1'" >&2; exit 64 ;;
   esac
 done
@@ -43,6 +50,8 @@ if [ -z "$root" ] && [ "$(id -u)" -ne 0 ]; then
 fi
 
 bin="$prefix/bin/edgemonitor"
+# The unit's Documentation= and the config's header name the README where this install puts it.
+doc_dir="$prefix/share/doc/edgemonitor"
 user="$(unit_user)"
 umask 022
 install -D -m 0755 "$binary" "$root$bin"
@@ -56,10 +65,16 @@ else
   echo "install.sh: $conf"
 fi
 # /etc/systemd/system: a local install, not a package's /lib/systemd/system.
-unit_text "$bin" | install -D -m 0644 /dev/stdin "$root/etc/systemd/system/edgemonitor.service"
+unit_text "$bin" | sed "s#^Documentation=file:///usr/share/doc/edgemonitor/#Documentation=file://$doc_dir/#" | install -D -m 0644 /dev/stdin "$root/etc/systemd/system/edgemonitor.service"
 echo "install.sh: $root/etc/systemd/system/edgemonitor.service"
 sysusers_text | install -D -m 0644 /dev/stdin "$root/etc/sysusers.d/edgemonitor.conf"
 echo "install.sh: $root/etc/sysusers.d/edgemonitor.conf"
+tmpfiles_text | install -D -m 0644 /dev/stdin "$root/etc/tmpfiles.d/edgemonitor.conf"
+echo "install.sh: $root/etc/tmpfiles.d/edgemonitor.conf"
+install -D -m 0644 "$repo/README.md" "$root$doc_dir/README.md"
+echo "install.sh: $root$doc_dir/README.md"
+gzip -9n <"$repo/scripts/packaging/edgemonitor.1" | install -D -m 0644 /dev/stdin "$root$prefix/share/man/man1/edgemonitor.1.gz"
+echo "install.sh: $root$prefix/share/man/man1/edgemonitor.1.gz"
 
 [ -z "$root" ] || { echo "install.sh: staged into $root (user and unit are set up on first boot by systemd)"; exit 0; }
 
@@ -72,6 +87,10 @@ if getent group gpio >/dev/null && ! id -nG "$user" | grep -qw gpio; then
   usermod -a -G gpio "$user"
 fi
 echo "install.sh: user $user"
+# The groups exist now: hand the LED and GPIO files to them (udev rules may already have).
+if command -v systemd-tmpfiles >/dev/null 2>&1; then
+  systemd-tmpfiles --create edgemonitor.conf || echo "install.sh: systemd-tmpfiles reported errors (see above); the LEDs may stay root-only until reboot" >&2
+fi
 
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
