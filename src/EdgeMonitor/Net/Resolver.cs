@@ -151,13 +151,19 @@ public sealed class SystemResolver : IResolver
 /// <summary>The nameserver lines of resolv.conf(5), enough to ask the system's resolver directly.</summary>
 public static class ResolvConf
 {
+    /// <summary>resolv.conf is a few lines; read no more than this of whatever is there.</summary>
+    private const int MaxChars = 64 * 1024;
+
     public static IPEndPoint? FirstNameserver(string path)
     {
         try
         {
-            foreach (string line in File.ReadLines(path))
+            using var reader = new StreamReader(path);
+            var text = new char[MaxChars];
+            int n = reader.ReadBlock(text, 0, text.Length);
+            foreach (string line in new string(text, 0, n).Split('\n'))
             {
-                string[] f = line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                string[] f = line.Split((char[])[' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
                 if (f.Length >= 2 && f[0] == "nameserver" && IPAddress.TryParse(f[1].Split('%')[0], out IPAddress? a))
                     return new IPEndPoint(a, 53);
             }
