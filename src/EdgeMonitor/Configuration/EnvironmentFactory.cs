@@ -30,7 +30,7 @@ public static class EnvironmentFactory
             Timeout = TimeSpan.FromMilliseconds(c.Probe.TimeoutMs),
             Concurrency = c.Probe.Concurrency,
             MaxAddresses = c.Probe.MaxAddresses,
-            Ipv6 = c.Probe.Ipv6 switch { "off" => Ipv6Mode.Off, "required" => Ipv6Mode.Required, _ => Ipv6Mode.Optional },
+            Ipv6 = c.Probe.Ipv6,
             ExtraCas = cas,
             Lab = c.Probe.Lab,
             MaxClockOffset = TimeSpan.FromMilliseconds(c.Ntp.MaxOffsetMs),

@@ -89,8 +89,8 @@ public sealed class GpioChipTests
             SysfsRoot = sys.Root,
             Indicators =
             [
-                new() { Driver = "gpio", Chip = "/dev/gpiochip-none", Green = "17" },
-                new() { Driver = "ledclass", Green = "green:status" },
+                new() { Driver = IndicatorDriverKind.Gpio, Chip = "/dev/gpiochip-none", Green = "17" },
+                new() { Driver = IndicatorDriverKind.LedClass, Green = "green:status" },
             ],
             Button = new ButtonConfig { Chip = "/dev/gpiochip-none", Line = "23" },
         };
