@@ -58,7 +58,7 @@ public static class MqttTestCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
-        var previous = new StatusSnapshot(Status.Unknown, "", [], [], []);
+        var previous = new StatusSnapshot(Status.Unknown, Reason.Unknown, [], [], []);
         while (!stop.IsCancellationRequested)
         {
             IReadOnlyList<ProbeResult> results;

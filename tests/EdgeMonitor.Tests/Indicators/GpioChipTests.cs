@@ -97,8 +97,8 @@ public sealed class GpioChipTests
         using (var host = IndicatorHost.Create(config, log.Logger, new Control(), TimeProvider.System))
         {
             Assert.Single(host.Controller.Drivers);
-            host.OnStatus(StatusChange.Between(new StatusSnapshot(Status.Unknown, "", [], [], []),
-                new StatusSnapshot(Status.Ok, "", [], [], []), DateTimeOffset.UnixEpoch));
+            host.OnStatus(StatusChange.Between(new StatusSnapshot(Status.Unknown, Reason.Unknown, [], [], []),
+                new StatusSnapshot(Status.Ok, Reason.Ok, [], [], []), DateTimeOffset.UnixEpoch));
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while (sys.State("green:status") != "on 255" && DateTime.UtcNow < deadline)
                 Thread.Sleep(20);
