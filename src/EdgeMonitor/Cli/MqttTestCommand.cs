@@ -41,7 +41,7 @@ public static class MqttTestCommand
 
         EdgeMonitorConfig config = ConfigOption.Load(configPath);
         config.Mqtt.Enabled = true;
-        MqttSection.Validate(config.Mqtt, configPath ?? ConfigLoader.EmbeddedName);
+        MqttSection.Validate(config, configPath ?? ConfigLoader.EmbeddedName); // again: on, its files count
         using var log = new LoggerConfiguration().MinimumLevel.Debug()
             .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
         log.Information("{Config}", ConfigOption.Banner(configPath));

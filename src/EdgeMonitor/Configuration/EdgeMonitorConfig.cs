@@ -137,7 +137,7 @@ public sealed class MqttConfig
     public string? CredentialsFile { get; set; }
     public string? ClientId { get; set; }
     public int KeepAliveSeconds { get; set; } = 60;
-    public string Protocol { get; set; } = "3.1.1";
+    public MqttVersion Protocol { get; set; } = MqttVersion.V311;
     public bool HomeAssistant { get; set; } = true;
     public string DiscoveryPrefix { get; set; } = "homeassistant";
     public int SpoolMaxEvents { get; set; } = 10000;
@@ -145,6 +145,14 @@ public sealed class MqttConfig
 
     /// <summary>Reconnect backoff: 1 s doubling up to this, with jitter (4: back within 5 s of the broker).</summary>
     public int ReconnectMaxSeconds { get; set; } = 4;
+}
+
+/// <summary>The MQTT protocol version spoken to the broker.</summary>
+[JsonConverter(typeof(NamesOnlyEnumConverter<MqttVersion>))]
+public enum MqttVersion
+{
+    [JsonStringEnumMemberName("3.1.1")] V311,
+    [JsonStringEnumMemberName("5")] V5,
 }
 
 public sealed class MqttTlsConfig

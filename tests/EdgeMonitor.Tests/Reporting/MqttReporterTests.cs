@@ -104,7 +104,7 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         using var broker = new MosquittoBroker();
         string prefix = Prefix();
         var config = Config(broker.Port, prefix);
-        config.Protocol = "5";
+        config.Protocol = EdgeMonitor.Configuration.MqttVersion.V5;
         config.ClientId = $"em-v5-{Guid.NewGuid():N}"[..20];
         var log = new ListSink();
         await using (var reporter = Create(config, TempDir.Create("mqtt"), log))
