@@ -1,11 +1,12 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using EdgeMonitor.Configuration;
 using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 
-namespace EdgeMonitor.Configuration;
+namespace EdgeMonitor.Monitoring;
 
-/// <summary>Builds the probes' shared environment from a validated configuration.</summary>
+/// <summary>Builds the probes' shared environment from a validated configuration (configuration itself is data only).</summary>
 public static class EnvironmentFactory
 {
     public static ProbeEnvironment Create(EdgeMonitorConfig c)
