@@ -2,6 +2,7 @@ using EdgeMonitor.Configuration;
 using EdgeMonitor.Indicators;
 using EdgeMonitor.Indicators.Display;
 using EdgeMonitor.Net;
+using EdgeMonitor.Reporting.Mqtt;
 
 namespace EdgeMonitor.Cli;
 
@@ -31,7 +32,7 @@ public static class ConfigOption
     }
 
     /// <summary>The rules of the sections each output owns, checked whenever a verb loads the config.</summary>
-    public static IReadOnlyList<SectionRules> Outputs { get; } = [LedsValidation.Validate, DisplayValidation.Validate];
+    public static IReadOnlyList<SectionRules> Outputs { get; } = [LedsValidation.Validate, DisplayValidation.Validate, MqttSection.Validate];
 
     /// <summary>Loads and validates the configuration, the outputs' sections included.</summary>
     public static EdgeMonitorConfig Load(string? path) => ConfigLoader.Load(path, Outputs);

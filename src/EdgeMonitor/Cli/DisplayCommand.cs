@@ -65,7 +65,7 @@ public static class DisplayCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            log.Error("display: {Kind} on i2c-{Bus} 0x{Address:x2}: {Error}", StrictEnumConverter<DisplayKind>.Name(config.Display.Kind), config.Display.Bus, config.Display.AddressOrDefault, e.Message);
+            log.Error("display: {Kind} on i2c-{Bus} 0x{Address:x2}: {Error}", ConfigShape.Name(config.Display.Kind), config.Display.Bus, config.Display.AddressOrDefault, e.Message);
             return ExitCodes.Software;
         }
 

@@ -122,7 +122,7 @@ public static class LedsCommand
             }
             catch (Exception e) when (e is IndicatorException or IOException or UnauthorizedAccessException)
             {
-                log.Error("{Driver}: {Error}", ic.Driver, e.Message);
+                log.Error("{Driver}: {Error}", ConfigShape.Name(ic.Driver), e.Message);
                 failed++;
             }
         }

@@ -41,7 +41,7 @@ public static class MqttTestCommand
 
         EdgeMonitorConfig config = ConfigOption.Load(configPath);
         config.Mqtt.Enabled = true;
-        MqttSection.Validate(config.Mqtt, configPath ?? ConfigLoader.EmbeddedName);
+        MqttSection.Validate(config, configPath ?? ConfigLoader.EmbeddedName); // again: on, its files count
         using var log = new LoggerConfiguration().MinimumLevel.Debug()
             .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
         log.Information("{Config}", ConfigOption.Banner(configPath));
@@ -58,7 +58,7 @@ public static class MqttTestCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
-        var previous = new StatusSnapshot(Status.Unknown, "", [], [], []);
+        var previous = new StatusSnapshot(Status.Unknown, Reason.Unknown, [], [], []);
         while (!stop.IsCancellationRequested)
         {
             IReadOnlyList<ProbeResult> results;

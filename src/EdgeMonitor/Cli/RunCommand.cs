@@ -43,7 +43,6 @@ public static class RunCommand
         MallocArenas.Limit();
         using var trustStoreReclaim = new TrustStoreReclaim();
         EdgeMonitorConfig config = ConfigOption.Load(configPath);
-        MqttSection.Validate(config.Mqtt, configPath ?? ConfigLoader.EmbeddedName);
         MonitorSetup setup = MonitorSetup.From(config);
 
         ILogger log = Logging.Create(config.Logging, out string? logFile, out string? logFileError);
@@ -194,7 +193,6 @@ public static class RunCommand
         try
         {
             config = ConfigOption.Load(configPath);
-            MqttSection.Validate(config.Mqtt, source);
             setup = MonitorSetup.From(config);
             mqtt?.Reconfigure(config.Mqtt, config.Site, config.NodeName, setup.Targets);
         }

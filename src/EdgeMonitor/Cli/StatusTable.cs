@@ -15,7 +15,7 @@ public static class StatusTable
     {
         var sb = new StringBuilder();
         sb.AppendLine(ConfigOption.Banner(config));
-        bool uplinkDown = s.OverallReason == Reason.UplinkDown.ToCode();
+        bool uplinkDown = s.OverallReason == Reason.UplinkDown;
         if (uplinkDown)
         {
             // One cause, said once: the rows would all repeat the same "no route" or "no resolver".
@@ -40,7 +40,7 @@ public static class StatusTable
                 sb.AppendLine(Fit($"{g.Status.ToName().ToUpperInvariant(),-8} {g.Key}: {g.Detail}", width));
         }
         int pass = s.Results.Count(r => r.Pass);
-        sb.AppendLine($"overall: {s.Overall.ToName()} ({s.OverallReason}); {pass}/{s.Results.Count} results pass; "
+        sb.AppendLine($"overall: {s.Overall.ToName()} ({s.OverallReason.ToCode()}); {pass}/{s.Results.Count} results pass; "
             + $"{s.Groups.Count(g => g.Status == Status.Ok)}/{s.Groups.Count} groups ok; {wall.TotalMilliseconds:0} ms");
         return sb.ToString();
     }

@@ -196,7 +196,6 @@ public static class ConfigLoader
             Check(CanRead(ca, BoundedFile.CaMaxBytes, out string? caError), "$.tls.extraCaFile", caError ?? "");
         Check(c.Probe.TimeoutMs is >= 100 and <= 120_000, "$.probe.timeoutMs", "must be 100..120000");
         Check(c.Probe.Concurrency is >= 1 and <= 1024, "$.probe.concurrency", "must be 1..1024");
-        Check(c.Probe.Ipv6 is "off" or "optional" or "required", "$.probe.ipv6", "must be off, optional or required");
         Check(c.Probe.MaxAddresses is >= 1 and <= 16, "$.probe.maxAddresses", "must be 1..16");
         Check(c.Monitor.IntervalSeconds is >= 1 and <= 86400, "$.monitor.intervalSeconds", "must be 1..86400");
         foreach (var (kind, secs) in c.Monitor.Intervals)
@@ -213,11 +212,6 @@ public static class ConfigLoader
             "must be Verbose, Debug, Information, Warning, Error or Fatal");
         Check(c.Logging.FileSizeLimitBytes is >= 65536 and <= 1L << 30, "$.logging.fileSizeLimitBytes", "must be 65536..1073741824");
         Check(c.Logging.RetainedFileCount is >= 1 and <= 100, "$.logging.retainedFileCount", "must be 1..100");
-        for (int i = 0; i < c.Leds.Indicators.Count; i++)
-        {
-            Check(c.Leds.Indicators[i].Driver is "gpio" or "ledclass" or "console", $"$.leds.indicators[{i}].driver",
-                "must be gpio, ledclass or console");
-        }
         foreach (SectionRules rules in outputs ?? [])
             rules(c, Check);
         // Targets last: they need the rest to be sane.

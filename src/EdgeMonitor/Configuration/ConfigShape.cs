@@ -25,6 +25,8 @@ internal static class ConfigShape
             Expect(e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out _), WholeNumber(e, "a 64-bit whole number"));
         else if (t == typeof(double))
             Expect(e.ValueKind == JsonValueKind.Number && double.IsFinite(e.GetDouble()), "must be a number");
+        else if (t.IsEnum)
+            CheckName(e, info, path, errors);
         else if (info.Kind == JsonTypeInfoKind.Object)
             CheckObject(e, info, path, errors);
         else if (info.Kind == JsonTypeInfoKind.Enumerable)
@@ -91,6 +93,31 @@ internal static class ConfigShape
             CheckValue(p.Value, info.Options.GetTypeInfo(prop.PropertyType), prop.IsSetNullable, at, errors);
         }
     }
+
+    /// <summary>
+    /// A config enum (probe.ipv6, leds.onStall, leds.indicators[].driver...) is one of its names,
+    /// spelled exactly as its converter writes them; numbers and other spellings are refused here,
+    /// the one place, with the allowed names.
+    /// </summary>
+    private static void CheckName(JsonElement e, JsonTypeInfo info, string path, List<ConfigError> errors)
+    {
+        string[] names = [.. Enum.GetValuesAsUnderlyingType(info.Type).Cast<object>()
+            .Select(v => Name((Enum)Enum.ToObject(info.Type, v), info))];
+        if (e.ValueKind == JsonValueKind.String && names.Contains(e.GetString(), StringComparer.Ordinal))
+            return;
+        string given = e.ValueKind == JsonValueKind.String ? DidYouMean(e.GetString()!, names) : "";
+        errors.Add(new ConfigError(path, $"must be {OneOf(names)}, not {Describe(e)}{given}"));
+    }
+
+    /// <summary>A config enum value as the file spells it ("ledclass", "off"): for messages and logs.</summary>
+    public static string Name(Enum value) => Name(value, ConfigJsonContext.Default.GetTypeInfo(value.GetType())
+        ?? throw new ArgumentException($"{value.GetType().Name} is not part of the configuration", nameof(value)));
+
+    private static string Name(Enum value, JsonTypeInfo info) => JsonSerializer.Serialize(value, info).Trim('"');
+
+    /// <summary>"a, b or c".</summary>
+    private static string OneOf(string[] names) =>
+        names.Length == 1 ? names[0] : $"{string.Join(", ", names[..^1])} or {names[^1]}";
 
     private static string WholeNumber(JsonElement e, string range) =>
         e.ValueKind == JsonValueKind.Number ? $"must be a whole number in {range}" : "must be a whole number";

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace EdgeMonitor.Configuration;
 
 /// <summary>The panels the display drives, all on I2C.</summary>
-[JsonConverter(typeof(StrictEnumConverter<DisplayKind>))]
+[JsonConverter(typeof(NamesOnlyEnumConverter<DisplayKind>))]
 public enum DisplayKind
 {
     [JsonStringEnumMemberName("off")] Off,
@@ -16,7 +16,7 @@ public enum DisplayKind
 }
 
 /// <summary>What the display may show besides the state, which it always shows.</summary>
-[JsonConverter(typeof(StrictEnumConverter<DisplayItem>))]
+[JsonConverter(typeof(NamesOnlyEnumConverter<DisplayItem>))]
 public enum DisplayItem
 {
     /// <summary>Site and node name.</summary>
@@ -25,42 +25,6 @@ public enum DisplayItem
     [JsonStringEnumMemberName("reasons")] Reasons,
     /// <summary>The box's own IP address, for staff to read to the NOC.</summary>
     [JsonStringEnumMemberName("address")] Address,
-}
-
-/// <summary>
-/// Names only, never numbers (`"kind": 3` is a config error, not some panel), and an error that
-/// lists the names. The names come from the framework's own converter, so they are written once.
-/// </summary>
-public sealed class StrictEnumConverter<T> : JsonConverter<T> where T : struct, Enum
-{
-    private static readonly JsonSerializerOptions Plain = new();
-    private static readonly JsonConverter<T> Inner = (JsonConverter<T>)new JsonStringEnumConverter<T>(namingPolicy: null, allowIntegerValues: false)
-        .CreateConverter(typeof(T), Plain);
-
-    /// <summary>The JSON name of a value ("ssd1306-128x64").</summary>
-    public static string Name(T value)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-            Inner.Write(w, value, Plain);
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray()).Trim('"');
-    }
-
-    public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        string? given = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-        try
-        {
-            return Inner.Read(ref reader, typeToConvert, options);
-        }
-        catch (JsonException)
-        {
-            string names = string.Join(", ", Enum.GetValues<T>().Select(Name));
-            throw new ConfigValueException(given is null ? $"must be one of {names}" : $"'{given}' is not one of {names}");
-        }
-    }
-
-    public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => Inner.Write(writer, value, options);
 }
 
 /// <summary>The `display` section: a small I2C panel beside the LEDs. Off by default.</summary>

@@ -92,7 +92,7 @@ public sealed class ProbeConfig
     public int Concurrency { get; set; } = 64;
 
     /// <summary>off | optional | required: how IPv6 results weigh. Optional: a failure only degrades.</summary>
-    public string Ipv6 { get; set; } = "optional";
+    public Ipv6Mode Ipv6 { get; set; } = Ipv6Mode.Optional;
 
     /// <summary>
     /// A test lab stands in for the vendors: built-in names may resolve to private addresses and
@@ -137,7 +137,7 @@ public sealed class MqttConfig
     public string? CredentialsFile { get; set; }
     public string? ClientId { get; set; }
     public int KeepAliveSeconds { get; set; } = 60;
-    public string Protocol { get; set; } = "3.1.1";
+    public MqttVersion Protocol { get; set; } = MqttVersion.V311;
     public bool HomeAssistant { get; set; } = true;
     public string DiscoveryPrefix { get; set; } = "homeassistant";
     public int SpoolMaxEvents { get; set; } = 10000;
@@ -145,6 +145,14 @@ public sealed class MqttConfig
 
     /// <summary>Reconnect backoff: 1 s doubling up to this, with jitter (4: back within 5 s of the broker).</summary>
     public int ReconnectMaxSeconds { get; set; } = 4;
+}
+
+/// <summary>The MQTT protocol version spoken to the broker.</summary>
+[JsonConverter(typeof(NamesOnlyEnumConverter<MqttVersion>))]
+public enum MqttVersion
+{
+    [JsonStringEnumMemberName("3.1.1")] V311,
+    [JsonStringEnumMemberName("5")] V5,
 }
 
 public sealed class MqttTlsConfig
@@ -174,7 +182,10 @@ public enum GpioDriverKind
     [JsonStringEnumMemberName("raspberrypi")] RaspberryPi,
 }
 
-/// <summary>A config enum read by its documented names only: "1" is an error, not the second member.</summary>
+/// <summary>
+/// A config enum read by its documented names only: "1" is an error, not the second member.
+/// Configuration/ConfigShape.cs checks the spelling first and names the allowed values.
+/// </summary>
 public sealed class NamesOnlyEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(namingPolicy: null, allowIntegerValues: false)
     where TEnum : struct, Enum;
 
@@ -188,13 +199,35 @@ public sealed class LedsConfig
     public ButtonConfig? Button { get; set; }
 
     /// <summary>What the LEDs show after a clean exit: off | failing.</summary>
-    public string OnExit { get; set; } = "off";
+    public NoVerdictLook OnExit { get; set; } = NoVerdictLook.Off;
 
     /// <summary>No progress from the monitor for this long: the LEDs show <see cref="OnStall"/>, never green.</summary>
     public int StallSeconds { get; set; } = 90;
 
     /// <summary>What a stalled monitor shows: failing | off.</summary>
-    public string OnStall { get; set; } = "failing";
+    public NoVerdictLook OnStall { get; set; } = NoVerdictLook.Failing;
+}
+
+/// <summary>What the LEDs show when no verdict stands behind them (a stall, after exit): never green.</summary>
+[JsonConverter(typeof(NamesOnlyEnumConverter<NoVerdictLook>))]
+public enum NoVerdictLook
+{
+    [JsonStringEnumMemberName("off")] Off,
+    [JsonStringEnumMemberName("failing")] Failing,
+}
+
+/// <summary>What drives one indicator's LEDs.</summary>
+[JsonConverter(typeof(NamesOnlyEnumConverter<IndicatorDriverKind>))]
+public enum IndicatorDriverKind
+{
+    /// <summary>GPIO lines through <see cref="LedsConfig.GpioDriver"/>.</summary>
+    [JsonStringEnumMemberName("gpio")] Gpio,
+
+    /// <summary>The kernel's LED class (/sys/class/leds).</summary>
+    [JsonStringEnumMemberName("ledclass")] LedClass,
+
+    /// <summary>Text on the console; no hardware.</summary>
+    [JsonStringEnumMemberName("console")] Console,
 }
 
 public sealed class IndicatorConfig
@@ -203,7 +236,7 @@ public sealed class IndicatorConfig
     public string Source { get; set; } = "overall";
 
     /// <summary>gpio | ledclass | console</summary>
-    public string Driver { get; set; } = "console";
+    public IndicatorDriverKind Driver { get; set; } = IndicatorDriverKind.Console;
 
     /// <summary>GPIO chip: /dev/gpiochipN, gpiochipN, N or its label (default /dev/gpiochip0).</summary>
     public string? Chip { get; set; }

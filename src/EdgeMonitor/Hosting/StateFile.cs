@@ -83,6 +83,16 @@ public static class StateFile
     {
         using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
         JsonElement root = doc.RootElement;
+        var groups = new List<GroupStatus>();
+        var groupKeys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonElement g in root.GetProperty("groups").EnumerateArray())
+        {
+            var group = new GroupStatus(Name(g, "profile"), Name(g, "id"), Parse(g.GetProperty("status")),
+                ReasonOf(g), Text(g, "detail"));
+            if (!groupKeys.Add(group.Key))
+                throw new FormatException($"group '{group.Key}' is listed twice");
+            groups.Add(group);
+        }
         var profiles = new List<ProfileStatus>();
         var profileNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (JsonElement p in root.GetProperty("profiles").EnumerateArray())
@@ -90,20 +100,15 @@ public static class StateFile
             string name = Name(p, "name");
             if (!profileNames.Add(name))
                 throw new FormatException($"profile '{name}' is listed twice");
-            profiles.Add(new ProfileStatus(name, Parse(p.GetProperty("status"))));
+            // The file keeps no profile reason: its worst group's, as the evaluator gives it.
+            Reason reason = StatusOrder.WorstOf([.. groups.Where(g => g.Profile == name)]).Reason;
+            profiles.Add(new ProfileStatus(name, Parse(p.GetProperty("status")), reason));
         }
-        var groups = new List<GroupStatus>();
-        var groupKeys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (JsonElement g in root.GetProperty("groups").EnumerateArray())
-        {
-            var group = new GroupStatus(Name(g, "profile"), Name(g, "id"), Parse(g.GetProperty("status")),
-                Text(g, "reason"), Text(g, "detail"));
-            if (!groupKeys.Add(group.Key))
-                throw new FormatException($"group '{group.Key}' is listed twice");
-            groups.Add(group);
-        }
-        return new StatusSnapshot(Parse(root.GetProperty("overall")), Text(root, "reason"), profiles, groups, []) { Stale = true };
+        return new StatusSnapshot(Parse(root.GetProperty("overall")), ReasonOf(root), profiles, groups, []) { Stale = true };
     }
+
+    // A code this version does not know (a newer one wrote the file) or none: unknown; the picture is stale anyway.
+    private static Reason ReasonOf(JsonElement e) => ReasonCodes.TryParse(Text(e, "reason"), out Reason r) ? r : Reason.Unknown;
 
     private static string Name(JsonElement e, string key) =>
         e.GetProperty(key).GetString() is { Length: > 0 } s ? s : throw new FormatException($"empty or null '{key}'");

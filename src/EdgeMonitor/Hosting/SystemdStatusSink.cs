@@ -9,7 +9,7 @@ public sealed class SystemdStatusSink(SystemdNotifier notifier) : IStatusSink
     {
         StatusSnapshot s = change.Current;
         notifier.Status(s.Stale
-            ? $"last known {s.Overall.ToName()} ({s.OverallReason}), checking"
-            : $"{s.Overall.ToName()} ({s.OverallReason})");
+            ? $"last known {s.Overall.ToName()} ({s.OverallReason.ToCode()}), checking"
+            : $"{s.Overall.ToName()} ({s.OverallReason.ToCode()})");
     }
 }

@@ -45,13 +45,13 @@ public sealed class IndicatorHost : IStatusSink, IProgressObserver, IDisposable
             }
             catch (Exception e) when (e is IndicatorException or IOException or UnauthorizedAccessException)
             {
-                log.Error("indicators: leds.indicators[{Index}] ({Driver}) left out: {Error}", i, ic.Driver, e.Message);
+                log.Error("indicators: leds.indicators[{Index}] ({Driver}) left out: {Error}", i, ConfigShape.Name(ic.Driver), e.Message);
             }
         }
         var options = new IndicatorOptions(
             stallSafety ? TimeSpan.FromSeconds(config.StallSeconds) : TimeSpan.Zero,
-            config.OnStall == "off" ? LightState.Off : LightState.Failing,
-            config.OnExit == "failing" ? LightState.Failing : LightState.Off);
+            Look(config.OnStall),
+            Look(config.OnExit));
         var controller = new IndicatorController(indicators, options, log, time);
 
         PushButton? button = null;
@@ -80,10 +80,13 @@ public sealed class IndicatorHost : IStatusSink, IProgressObserver, IDisposable
 
     public static ILedDriver CreateDriver(IndicatorConfig ic, LedsConfig leds, TextWriter? console, TimeProvider time) => ic.Driver switch
     {
-        "gpio" => new GpioLedDriver(leds.GpioDriver, ic.Chip, ic.ActiveLow, ic.Green, ic.Amber, ic.Red),
-        "ledclass" => new LedClassDriver(leds.SysfsRoot, ic.Green, ic.Amber, ic.Red),
-        _ => new ConsoleLedDriver(console ?? Console.Out, time),
+        IndicatorDriverKind.Gpio => new GpioLedDriver(leds.GpioDriver, ic.Chip, ic.ActiveLow, ic.Green, ic.Amber, ic.Red),
+        IndicatorDriverKind.LedClass => new LedClassDriver(leds.SysfsRoot, ic.Green, ic.Amber, ic.Red),
+        IndicatorDriverKind.Console => new ConsoleLedDriver(console ?? Console.Out, time),
+        _ => throw new ArgumentOutOfRangeException(nameof(ic), ic.Driver, "unknown indicator driver"),
     };
+
+    private static LightState Look(NoVerdictLook look) => look == NoVerdictLook.Off ? LightState.Off : LightState.Failing;
 
     /// <inheritdoc cref="IndicatorController.OnStatus"/>
     public void OnStatus(StatusChange change) => _controller.OnStatus(change);

@@ -10,8 +10,6 @@ internal static class LedsValidation
     {
         LedsConfig l = c.Leds;
         check(!string.IsNullOrWhiteSpace(l.SysfsRoot) && l.SysfsRoot.StartsWith('/'), "$.leds.sysfsRoot", "must be an absolute path");
-        check(l.OnExit is "off" or "failing", "$.leds.onExit", "must be off or failing");
-        check(l.OnStall is "failing" or "off", "$.leds.onStall", "must be failing or off (a stalled monitor never shows green)");
         check(l.StallSeconds is >= 5 and <= 3600, "$.leds.stallSeconds", "must be 5..3600");
         var profiles = new HashSet<string>(BuiltInProfiles.All.Select(p => p.Name), StringComparer.Ordinal);
         foreach (TargetConfig t in c.Targets)
@@ -27,17 +25,17 @@ internal static class LedsValidation
                 $"'{ic.Source}' is not overall, a profile name ({string.Join(", ", profiles.Order(StringComparer.Ordinal))}) or a group profile/id");
             string?[] channels = [ic.Green, ic.Amber, ic.Red];
             var given = channels.Where(x => !string.IsNullOrWhiteSpace(x)).Select(x => x!.Trim()).ToList();
-            if (ic.Driver is "gpio" or "ledclass")
+            if (ic.Driver is IndicatorDriverKind.Gpio or IndicatorDriverKind.LedClass)
             {
-                check(given.Count > 0, at, $"a {ic.Driver} indicator needs at least one of green, amber, red");
+                check(given.Count > 0, at, $"a {ConfigShape.Name(ic.Driver)} indicator needs at least one of green, amber, red");
                 check(given.Distinct(StringComparer.Ordinal).Count() == given.Count, at, "the same LED is given for two colours");
             }
-            if (ic.Driver == "ledclass")
+            if (ic.Driver == IndicatorDriverKind.LedClass)
             {
                 foreach (string n in given)
                     check(!n.Contains('/') && n is not ("." or ".."), at, $"LED class name '{n}' must not contain '/'");
             }
-            if (ic.Driver == "gpio")
+            if (ic.Driver == IndicatorDriverKind.Gpio)
             {
                 foreach (string n in given)
                     CheckLine(l.GpioDriver, n, at, check);

@@ -40,6 +40,8 @@ public enum Reason
     Reachable,
     /// <summary>Overall only: every target failed alike, the uplink itself is down.</summary>
     UplinkDown,
+    /// <summary>Status only (a group, a profile, the whole): no verdict yet, nothing checked or the first check still running.</summary>
+    Unknown,
 }
 
 /// <summary>A reason's wire code, its few words for people, and whether it means "nothing got through at all".</summary>
@@ -86,6 +88,7 @@ public static class ReasonCodes
         Reason.SshNoBanner => new("ssh_no_banner", "no SSH banner"),
         Reason.Reachable => new("reachable", "reachable"),
         Reason.UplinkDown => new("uplink_down", "uplink down"),
+        Reason.Unknown => new("unknown", "unknown"),
     };
 #pragma warning restore CS8524
 

@@ -1,7 +1,34 @@
 namespace EdgeMonitor.Model;
 
-/// <summary>One subject moving from one status to another. Subjects: "overall", "profile:NAME", "group:PROFILE/ID".</summary>
-public sealed record Transition(string Subject, Status From, Status To, string Reason, string Detail, DateTimeOffset At);
+/// <summary>
+/// One subject moving from one status to another, or staying but for a new reason (overall, groups).
+/// <paramref name="Reason"/>: the subject's own (a profile's is its worst group's).
+/// </summary>
+public sealed record Transition(Subject Subject, Status From, Status To, Reason Reason, string Detail, DateTimeOffset At);
+
+public enum SubjectKind { Overall, Profile, Group }
+
+/// <summary>
+/// What a transition is about: the whole, a profile (by name) or a group (by profile/id key).
+/// Written out as "overall", "profile:NAME", "group:PROFILE/ID" (MQTT events, the log).
+/// </summary>
+public readonly record struct Subject(SubjectKind Kind, string Name)
+{
+    public static Subject Overall { get; } = new(SubjectKind.Overall, "");
+
+    public static Subject Profile(string name) => new(SubjectKind.Profile, name);
+
+    public static Subject Group(GroupStatus group) => new(SubjectKind.Group, group.Key);
+
+    public bool IsOverall => Kind == SubjectKind.Overall;
+
+    public override string ToString() => Kind switch
+    {
+        SubjectKind.Overall => "overall",
+        SubjectKind.Profile => $"profile:{Name}",
+        _ => $"group:{Name}",
+    };
+}
 
 /// <summary>
 /// What every output (LEDs, MQTT, log, state file) receives: the whole new picture, the one
@@ -19,14 +46,14 @@ public sealed record StatusChange(
     {
         var transitions = new List<Transition>();
         if (previous.Overall != current.Overall || previous.OverallReason != current.OverallReason)
-            transitions.Add(new("overall", previous.Overall, current.Overall, current.OverallReason, "", at));
+            transitions.Add(new(Subject.Overall, previous.Overall, current.Overall, current.OverallReason, "", at));
 
         var oldProfiles = previous.Profiles.ToDictionary(p => p.Name, p => p.Status);
         foreach (var p in current.Profiles)
         {
             Status from = oldProfiles.TryGetValue(p.Name, out var s) ? s : Status.Unknown;
             if (from != p.Status)
-                transitions.Add(new($"profile:{p.Name}", from, p.Status, "", "", at));
+                transitions.Add(new(Subject.Profile(p.Name), from, p.Status, p.Reason, "", at));
         }
 
         var oldGroups = previous.Groups.ToDictionary(g => g.Key);
@@ -34,7 +61,7 @@ public sealed record StatusChange(
         {
             bool had = oldGroups.TryGetValue(g.Key, out var old);
             if (!had || old!.Status != g.Status || old.Reason != g.Reason)
-                transitions.Add(new($"group:{g.Key}", had ? old!.Status : Status.Unknown, g.Status, g.Reason, g.Detail, at));
+                transitions.Add(new(Subject.Group(g), had ? old!.Status : Status.Unknown, g.Status, g.Reason, g.Detail, at));
         }
 
         var oldResults = previous.Results.ToDictionary(r => (r.Target.Key, r.Family));

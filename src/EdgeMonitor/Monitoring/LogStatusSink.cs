@@ -12,13 +12,13 @@ public sealed class LogStatusSink(ILogger log) : IStatusSink
         if (change.Current.Stale)
         {
             log.Information("last known status (stale until the first check ends): {Overall} ({Reason})",
-                change.Current.Overall.ToName(), change.Current.OverallReason);
+                change.Current.Overall.ToName(), change.Current.OverallReason.ToCode());
             return;
         }
         // The uplink is down: say so once, not once per endpoint (the state file and MQTT keep the detail).
-        if (change.Current.OverallReason == Reason.UplinkDown.ToCode())
+        if (change.Current.OverallReason == Reason.UplinkDown)
         {
-            if (change.Transitions.Any(t => t.Subject == "overall"))
+            if (change.Transitions.Any(t => t.Subject.IsOverall))
             {
                 log.Warning("overall {From} -> {To} (uplink_down): every one of {Results} results fails at the network level",
                     change.Previous.Overall.ToName(), change.Current.Overall.ToName(), change.Current.Results.Count);
@@ -30,12 +30,10 @@ public sealed class LogStatusSink(ILogger log) : IStatusSink
             // A group appearing as unknown at start is not news.
             if (t.From == t.To && t.To == Status.Unknown)
                 continue;
-            if (t.Subject == "overall")
-                log.Information("overall {From} -> {To} ({Reason})", t.From.ToName(), t.To.ToName(), t.Reason);
-            else if (t.Reason.Length == 0)
-                log.Information("{Subject} {From} -> {To}", t.Subject, t.From.ToName(), t.To.ToName());
+            if (t.Subject.Kind == SubjectKind.Group)
+                log.Information("{Subject} {From} -> {To} ({Reason}): {Detail}", t.Subject.ToString(), t.From.ToName(), t.To.ToName(), t.Reason.ToCode(), t.Detail);
             else
-                log.Information("{Subject} {From} -> {To} ({Reason}): {Detail}", t.Subject, t.From.ToName(), t.To.ToName(), t.Reason, t.Detail);
+                log.Information("{Subject} {From} -> {To} ({Reason})", t.Subject.ToString(), t.From.ToName(), t.To.ToName(), t.Reason.ToCode());
         }
         if (change.Previous.Results.Count == 0)
             return; // the first picture: the group lines above say it all

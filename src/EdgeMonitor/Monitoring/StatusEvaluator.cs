@@ -25,14 +25,11 @@ public static class StatusEvaluator
             groups.Add(EvaluateGroup(g.Key.Profile, g.Key.Group, g.ToList(), groupResults));
         }
 
-        var profiles = groups.GroupBy(g => g.Profile)
-            .Select(p => new ProfileStatus(p.Key, p.Select(g => g.Status).Aggregate(Status.Ok, StatusOrder.Worst)))
-            .ToList();
+        var profiles = groups.GroupBy(g => g.Profile).Select(p => ProfileStatus.Of(p.Key, [.. p])).ToList();
 
-        Status overall = groups.Count == 0 ? Status.Unknown : groups.Select(g => g.Status).Aggregate(Status.Ok, StatusOrder.Worst);
-        string reason = groups.Where(g => g.Status == overall).Select(g => g.Reason).FirstOrDefault() ?? "ok";
+        var (overall, reason) = StatusOrder.WorstOf(groups);
         if (IsUplinkDown(results))
-            reason = Reason.UplinkDown.ToCode();
+            reason = Reason.UplinkDown;
         return new StatusSnapshot(overall, reason, profiles, groups, results);
     }
 
@@ -46,7 +43,7 @@ public static class StatusEvaluator
     public static GroupStatus EvaluateGroup(string profile, string group, IReadOnlyList<Target> targets, IReadOnlyList<ProbeResult> results)
     {
         if (results.Count == 0)
-            return new GroupStatus(profile, group, Status.Unknown, "unknown", "not checked yet");
+            return new GroupStatus(profile, group, Status.Unknown, Reason.Unknown, "not checked yet");
 
         // Targets without results yet (first cycle in progress) keep the group unknown unless already failing.
         bool complete = targets.All(t => results.Any(r => r.Target.Key == t.Key));
@@ -84,10 +81,10 @@ public static class StatusEvaluator
             return Make(Status.Degraded, optional, "optional endpoint fails");
 
         return complete
-            ? new GroupStatus(profile, group, Status.Ok, "ok", $"{results.Count} result(s) pass")
-            : new GroupStatus(profile, group, Status.Unknown, "unknown", "first check in progress");
+            ? new GroupStatus(profile, group, Status.Ok, Reason.Ok, $"{results.Count} result(s) pass")
+            : new GroupStatus(profile, group, Status.Unknown, Reason.Unknown, "first check in progress");
 
         GroupStatus Make(Status s, ProbeResult r, string why) =>
-            new(profile, group, s, r.Reason.ToCode(), $"{why}: {r.Target.Id} ({r.Family.ToName()}) {r.Reason.ToCode()}: {r.Detail}");
+            new(profile, group, s, r.Reason, $"{why}: {r.Target.Id} ({r.Family.ToName()}) {r.Reason.ToCode()}: {r.Detail}");
     }
 }

@@ -4,9 +4,6 @@ using EdgeMonitor.Net;
 
 namespace EdgeMonitor.Probes;
 
-/// <summary>How IPv6 results weigh: not probed, a failure only degrades, or weighed like IPv4.</summary>
-public enum Ipv6Mode { Off, Optional, Required }
-
 /// <summary>The shared, read-only setting every probe runs in; built once per configuration.</summary>
 public sealed record ProbeEnvironment
 {

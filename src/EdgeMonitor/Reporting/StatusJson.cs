@@ -31,7 +31,7 @@ public static class StatusJson
     public static void WriteBody(Utf8JsonWriter w, StatusSnapshot s)
     {
         w.WriteString("overall", s.Overall.ToName());
-        w.WriteString("reason", s.OverallReason);
+        w.WriteString("reason", s.OverallReason.ToCode());
         w.WriteStartArray("profiles");
         foreach (var p in s.Profiles)
         {
@@ -48,7 +48,7 @@ public static class StatusJson
             w.WriteString("id", g.Id);
             w.WriteString("profile", g.Profile);
             w.WriteString("status", g.Status.ToName());
-            w.WriteString("reason", g.Reason);
+            w.WriteString("reason", g.Reason.ToCode());
             w.WriteString("detail", g.Detail);
             w.WriteEndObject();
         }

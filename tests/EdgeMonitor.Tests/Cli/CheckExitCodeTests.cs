@@ -63,4 +63,15 @@ public sealed class CheckExitCodeTests
             Assert.DoesNotContain(s.Groups, g => g.Status == Status.Unknown);
         }
     }
+
+    [Fact]
+    public void A_bad_mqtt_section_is_a_config_error_for_check_with_every_path()
+    {
+        string file = Path.Combine(TempDir.Create("exit"), "c.json");
+        File.WriteAllText(file, """{ "targets": [ { "id": "a", "kind": "tcp", "host": "127.0.0.1", "port": 1 } ], "mqtt": { "port": 70000, "discoveryPrefix": "#" } }""");
+        var (exit, stdout, stderr) = EdgeMonitorCli.Run(["check", "--config", file]);
+        Assert.True(exit == 78, stdout + stderr);
+        Assert.Contains("$.mqtt.port: must be 1..65535", stderr);
+        Assert.Contains("$.mqtt.discoveryPrefix: must be a topic without wildcards", stderr);
+    }
 }

@@ -24,13 +24,36 @@ public sealed class HostingTests
         Assert.Null(error);
         Assert.True(loaded!.Stale);
         Assert.Equal(Status.Failing, loaded.Overall);
-        Assert.Equal("tcp_refused", loaded.OverallReason);
+        Assert.Equal(Reason.TcpRefused, loaded.OverallReason);
         Assert.Equal(snap.Groups.Single() with { }, loaded.Groups.Single());
         Assert.Contains("\"stale\": true", StateFile.Render(loaded, DateTimeOffset.UnixEpoch, 0));
 
         File.WriteAllText(path, "{ not json");
         Assert.Null(StateFile.Load(path, out error));
         Assert.NotNull(error);
+    }
+
+    [Fact]
+    public void A_state_file_of_the_previous_version_loads_with_typed_reasons()
+    {
+        string dir = TempDir.Create("state");
+        string path = Path.Combine(dir, StateFile.FileName);
+        // As the last version wrote it (reasons as text; a group with none; a code from a newer version).
+        File.WriteAllText(path, """
+            { "overall": "failing", "reason": "tls_intercepted",
+              "profiles": [ { "name": "lab", "status": "failing" }, { "name": "dt", "status": "unknown" } ],
+              "groups": [ { "id": "gw", "profile": "lab", "status": "failing", "reason": "tls_intercepted", "detail": "d" },
+                          { "id": "ntp", "profile": "lab", "status": "degraded", "reason": "ntp_timeout", "detail": "" },
+                          { "id": "x", "profile": "dt", "status": "unknown", "reason": "", "detail": "" },
+                          { "id": "y", "profile": "dt", "status": "ok", "reason": "from_the_future", "detail": "" } ],
+              "updatedAt": "2026-01-01T00:00:00+00:00", "stale": false, "cycles": 3 }
+            """);
+        var loaded = StateFile.Load(path, out string? error)!;
+        Assert.Null(error);
+        Assert.Equal((Status.Failing, Reason.TlsIntercepted), (loaded.Overall, loaded.OverallReason));
+        Assert.Equal([Reason.TlsIntercepted, Reason.NtpTimeout, Reason.Unknown, Reason.Unknown], loaded.Groups.Select(g => g.Reason));
+        Assert.Equal([("lab", Reason.TlsIntercepted), ("dt", Reason.Unknown)], loaded.Profiles.Select(p => (p.Name, p.Reason)));
+        Assert.Contains("\"reason\": \"tls_intercepted\"", StateFile.Render(loaded, DateTimeOffset.UnixEpoch, 0));
     }
 
     [Fact]

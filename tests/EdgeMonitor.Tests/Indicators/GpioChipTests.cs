@@ -89,16 +89,16 @@ public sealed class GpioChipTests
             SysfsRoot = sys.Root,
             Indicators =
             [
-                new() { Driver = "gpio", Chip = "/dev/gpiochip-none", Green = "17" },
-                new() { Driver = "ledclass", Green = "green:status" },
+                new() { Driver = IndicatorDriverKind.Gpio, Chip = "/dev/gpiochip-none", Green = "17" },
+                new() { Driver = IndicatorDriverKind.LedClass, Green = "green:status" },
             ],
             Button = new ButtonConfig { Chip = "/dev/gpiochip-none", Line = "23" },
         };
         using (var host = IndicatorHost.Create(config, log.Logger, new Control(), TimeProvider.System))
         {
             Assert.Single(host.Controller.Drivers);
-            host.OnStatus(StatusChange.Between(new StatusSnapshot(Status.Unknown, "", [], [], []),
-                new StatusSnapshot(Status.Ok, "", [], [], []), DateTimeOffset.UnixEpoch));
+            host.OnStatus(StatusChange.Between(new StatusSnapshot(Status.Unknown, Reason.Unknown, [], [], []),
+                new StatusSnapshot(Status.Ok, Reason.Ok, [], [], []), DateTimeOffset.UnixEpoch));
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while (sys.State("green:status") != "on 255" && DateTime.UtcNow < deadline)
                 Thread.Sleep(20);

@@ -38,7 +38,7 @@ public sealed class HardwareExamplesTests
         EdgeMonitorConfig c = ConfigOption.Load(Path.Combine(ExamplesDir(), file));
         Assert.NotEmpty(c.Leds.Indicators);
         using var sys = new FakeSysfs();
-        foreach (IndicatorConfig ic in c.Leds.Indicators.Where(i => i.Driver == "ledclass"))
+        foreach (IndicatorConfig ic in c.Leds.Indicators.Where(i => i.Driver == IndicatorDriverKind.LedClass))
         {
             foreach (string? name in new[] { ic.Green, ic.Amber, ic.Red }.Where(n => n is not null))
                 sys.AddLed(name!);

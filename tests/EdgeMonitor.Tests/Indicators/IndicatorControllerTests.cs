@@ -33,9 +33,9 @@ public sealed class IndicatorControllerTests : IDisposable
 
     private static StatusChange Change(Status overall, params (string Profile, Status S)[] profiles)
     {
-        var empty = new StatusSnapshot(Status.Unknown, "", [], [], []);
-        var now = new StatusSnapshot(overall, "", [.. profiles.Select(p => new ProfileStatus(p.Profile, p.S))],
-            [.. profiles.Select(p => new GroupStatus(p.Profile, "cloud", p.S, "", ""))], []);
+        var empty = new StatusSnapshot(Status.Unknown, Reason.Unknown, [], [], []);
+        var now = new StatusSnapshot(overall, Reason.Ok, [.. profiles.Select(p => new ProfileStatus(p.Profile, p.S, Reason.Ok))],
+            [.. profiles.Select(p => new GroupStatus(p.Profile, "cloud", p.S, Reason.Ok, ""))], []);
         return StatusChange.Between(empty, now, DateTimeOffset.UnixEpoch);
     }
 
@@ -300,8 +300,8 @@ public sealed class IndicatorControllerTests : IDisposable
     {
         using var c = SoftThreeLed();
         // What StatusMonitor publishes first after a restart: status.json's picture, marked stale.
-        var empty = new StatusSnapshot(Status.Unknown, "", [], [], []);
-        var lastRun = new StatusSnapshot(Status.Ok, "", [], [], []) { Stale = true };
+        var empty = new StatusSnapshot(Status.Unknown, Reason.Unknown, [], [], []);
+        var lastRun = new StatusSnapshot(Status.Ok, Reason.Ok, [], [], []) { Stale = true };
         c.OnStatus(StatusChange.Between(empty, lastRun, DateTimeOffset.UnixEpoch));
         c.Tick();
         Assert.Equal("-A-", Lit()); // the starting pattern: amber short flash
@@ -310,7 +310,7 @@ public sealed class IndicatorControllerTests : IDisposable
         Assert.Equal("---", Lit());
         Assert.False(c.Stalled); // a stale picture still counts as the monitor being alive
 
-        c.OnStatus(StatusChange.Between(lastRun, new StatusSnapshot(Status.Ok, "", [], [], []), DateTimeOffset.UnixEpoch));
+        c.OnStatus(StatusChange.Between(lastRun, new StatusSnapshot(Status.Ok, Reason.Ok, [], [], []), DateTimeOffset.UnixEpoch));
         c.Tick();
         Assert.Equal("G--", Lit()); // this process's own first verdict
     }

@@ -103,6 +103,7 @@ public sealed class LedsCommandTests : IDisposable
 
     [Theory]
     [InlineData("\"onStall\": \"green\",", "$.leds.onStall")]
+    [InlineData("\"onExit\": \"red\",", "$.leds.onExit")]
     [InlineData("\"stallSeconds\": 1,", "$.leds.stallSeconds")]
     [InlineData("\"sysfsRoot\": \"sys\",", "$.leds.sysfsRoot")]
     [InlineData("\"button\": { \"line\": \"\" },", "$.leds.button.line")]
@@ -126,8 +127,8 @@ public sealed class LedsCommandTests : IDisposable
     [InlineData("""{ "driver": "pwm" }""", "gpio, ledclass or console")]
     public void Bad_indicators_are_rejected(string indicator, string message)
     {
-        var c = ConfigLoader.Parse($$"""{ "leds": { "indicators": [ {{indicator}} ] } }""", "t.json");
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(c, "t.json", ConfigOption.Outputs));
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Validate(ConfigLoader.Parse($$"""{ "leds": { "indicators": [ {{indicator}} ] } }""", "t.json"), "t.json", ConfigOption.Outputs));
         Assert.Contains("$.leds.indicators[0]", e.Message);
         Assert.Contains(message, e.Message);
     }

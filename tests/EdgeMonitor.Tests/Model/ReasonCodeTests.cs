@@ -38,6 +38,7 @@ public sealed class ReasonCodeTests
         (Reason.SshNoBanner, "ssh_no_banner"),
         (Reason.Reachable, "reachable"),
         (Reason.UplinkDown, "uplink_down"),
+        (Reason.Unknown, "unknown"),
     ];
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class StatusEvaluatorTests
         }
         var g = StatusEvaluator.EvaluateGroup("p", "g", targets, results);
         Assert.True(status == g.Status.ToName(), $"{name}: {g.Status.ToName()} {g.Detail}");
-        Assert.Equal(reason, g.Reason);
+        Assert.Equal(reason, g.Reason.ToCode());
     }
 
     [Fact]
@@ -49,11 +49,11 @@ public sealed class StatusEvaluatorTests
         var req = T("cloud");
         var opt = T("tunnel", req: Requirement.Optional);
         var s = StatusEvaluator.EvaluateGroup("p", "g", [req, opt], [R(req, true), R(opt, false, Reason.SshNoBanner)]);
-        Assert.Equal((Status.Degraded, "ssh_no_banner"), (s.Status, s.Reason));
+        Assert.Equal((Status.Degraded, "ssh_no_banner"), (s.Status, s.Reason.ToCode()));
 
         var lan = T("corp-lan", req: Requirement.Blocked);
         s = StatusEvaluator.EvaluateGroup("p", "g", [lan], [R(lan, false, Reason.Reachable)]);
-        Assert.Equal((Status.Degraded, "reachable"), (s.Status, s.Reason));
+        Assert.Equal((Status.Degraded, "reachable"), (s.Status, s.Reason.ToCode()));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class StatusEvaluatorTests
         var s = StatusEvaluator.EvaluateGroup("p", "g", [t],
             [R(t, true), R(t, false, Reason.TcpTimeout, Family.IPv6, Requirement.Optional)]);
         Assert.Equal(Status.Degraded, s.Status);
-        Assert.Equal("tcp_timeout", s.Reason);
+        Assert.Equal("tcp_timeout", s.Reason.ToCode());
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class StatusEvaluatorTests
 
         snap = StatusEvaluator.Evaluate([a, b], [R(a, true), R(b, false, Reason.DnsNxdomain)]);
         Assert.Equal(Status.Failing, snap.Overall);
-        Assert.Equal("dns_nxdomain", snap.OverallReason);
+        Assert.Equal(Reason.DnsNxdomain, snap.OverallReason);
         Assert.Equal(Status.Failing, Assert.Single(snap.Profiles).Status);
     }
 
@@ -88,11 +88,11 @@ public sealed class StatusEvaluatorTests
     {
         var ts = Enumerable.Range(0, 4).Select(i => T($"t{i}", group: $"g{i}")).ToList();
         var snap = StatusEvaluator.Evaluate(ts, ts.Select(t => R(t, false, Reason.TcpTimeout)).ToList());
-        Assert.Equal((Status.Failing, "uplink_down"), (snap.Overall, snap.OverallReason));
+        Assert.Equal((Status.Failing, Reason.UplinkDown), (snap.Overall, snap.OverallReason));
 
         // One target answering (even wrongly) means the uplink works.
         var mixed = ts.Select((t, i) => R(t, false, i == 0 ? Reason.TlsUntrusted : Reason.TcpTimeout)).ToList();
-        Assert.NotEqual("uplink_down", StatusEvaluator.Evaluate(ts, mixed).OverallReason);
+        Assert.NotEqual(Reason.UplinkDown, StatusEvaluator.Evaluate(ts, mixed).OverallReason);
     }
 
     [Fact]
@@ -102,8 +102,8 @@ public sealed class StatusEvaluatorTests
         var before = StatusEvaluator.Evaluate([a], [R(a, true)]);
         var after = StatusEvaluator.Evaluate([a], [R(a, false, Reason.TcpReset)]);
         var change = StatusChange.Between(before, after, DateTimeOffset.UnixEpoch);
-        Assert.Contains(change.Transitions, t => t.Subject == "overall" && t.From == Status.Ok && t.To == Status.Failing);
-        Assert.Contains(change.Transitions, t => t.Subject == "group:p/g" && t.Reason == "tcp_reset");
+        Assert.Contains(change.Transitions, t => t.Subject == Subject.Overall && t.From == Status.Ok && t.To == Status.Failing);
+        Assert.Contains(change.Transitions, t => t.Subject.ToString() == "group:p/g" && t.Reason == Reason.TcpReset);
         Assert.Single(change.ChangedResults);
         Assert.Empty(StatusChange.Between(after, after, DateTimeOffset.UnixEpoch).Transitions);
     }

@@ -74,8 +74,8 @@ public sealed class StatusMonitorTests
         var failing = await Until(() => rec.First(c => c.Current.Overall == Status.Failing), "failing");
         // Three failed probes, each after the listener stopped, stand behind the change.
         Assert.True(failing.ProbesAt - probesBefore >= 3, $"failing after {failing.ProbesAt - probesBefore} probes: " + string.Join(", ", rec.Changes.Select(c => $"{c.Change.Current.Overall}@{c.ProbesAt}")));
-        Assert.Equal("tcp_refused", failing.Change.Current.OverallReason);
-        Assert.Contains(failing.Change.Transitions, t => t.Subject == "group:lab/api" && t.From == Status.Ok && t.To == Status.Failing);
+        Assert.Equal(Reason.TcpRefused, failing.Change.Current.OverallReason);
+        Assert.Contains(failing.Change.Transitions, t => t.Subject.ToString() == "group:lab/api" && t.From == Status.Ok && t.To == Status.Failing);
 
         monitor.RecheckNow("test");
         stop.Cancel();

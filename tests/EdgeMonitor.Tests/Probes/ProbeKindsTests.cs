@@ -46,7 +46,7 @@ public sealed class ProbeKindsTests
     {
         Assert.Equal(ProbeKinds.All.Count, ProbeKinds.All.Select(p => p.Kind).Distinct().Count());
         var owned = ProbeKinds.All.SelectMany(p => p.Reasons).Concat(Connector.Reasons).Concat(ProbeRunner.NameReasons)
-            .Append(Reason.Ok).Append(Reason.UplinkDown).ToHashSet();
+            .Append(Reason.Ok).Append(Reason.UplinkDown).Append(Reason.Unknown).ToHashSet();
         foreach (Reason r in Enum.GetValues<Reason>())
             Assert.True(owned.Contains(r), $"reason {r} is reported by no kind");
     }

@@ -1,3 +1,4 @@
+using EdgeMonitor.Cli;
 using EdgeMonitor.Configuration;
 using EdgeMonitor.Reporting.Mqtt;
 
@@ -19,9 +20,36 @@ public sealed class MqttConfigTests
     [InlineData("""{ "mqtt": { "enabled": true, "credentialsFile": "/nonexistent/creds" } }""", "$.mqtt.credentialsFile")]
     public void Bad_mqtt_settings_are_config_errors_with_their_path(string json, string path)
     {
-        var config = ConfigLoader.Parse(json, "test.json");
-        var e = Assert.Throws<ConfigException>(() => MqttSection.Validate(config.Mqtt, "test.json"));
-        Assert.Equal(path, e.JsonPath);
+        // As every verb loads: the command line hands the mqtt rules to the loader with the other outputs'.
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(ConfigLoader.Parse(json, "test.json"), "test.json", ConfigOption.Outputs));
+        Assert.Equal(path, Assert.Single(e.Errors).Path);
+    }
+
+    [Fact]
+    public void The_protocol_is_read_by_its_names_only()
+    {
+        Assert.Equal(MqttVersion.V5, ConfigLoader.Parse("""{ "mqtt": { "protocol": "5" } }""", "t.json").Mqtt.Protocol);
+        Assert.Equal(MqttVersion.V311, ConfigLoader.Parse("""{ "mqtt": { "protocol": "3.1.1" } }""", "t.json").Mqtt.Protocol);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("""{ "mqtt": { "protocol": 5 } }""", "t.json"));
+        Assert.Equal(("$.mqtt.protocol", "must be 3.1.1 or 5, not the number 5"), (e.JsonPath, e.Errors[0].Message));
+    }
+
+    [Fact]
+    public void Every_bad_mqtt_key_is_reported_at_once_and_mqtt_test_checks_the_files_it_turns_on()
+    {
+        string json = """
+            { "mqtt": { "port": 0, "keepAliveSeconds": 1, "topicPrefix": "a/+", "clientId": "",
+                        "tls": { "caFile": "/nonexistent/ca.pem" } } }
+            """;
+        var config = ConfigLoader.Parse(json, "t.json");
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(config, "t.json", ConfigOption.Outputs));
+        // MQTT is off (no host): its files are not looked at.
+        Assert.Equal(["$.mqtt.port", "$.mqtt.keepAliveSeconds", "$.mqtt.topicPrefix", "$.mqtt.clientId"], e.Errors.Select(x => x.Path));
+
+        config.Mqtt.Enabled = true;
+        e = Assert.Throws<ConfigException>(() => MqttSection.Validate(config, "t.json"));
+        Assert.Equal("$.mqtt.tls.caFile", e.Errors[^1].Path);
+        Assert.Equal(5, e.Errors.Count);
     }
 
     [Theory]

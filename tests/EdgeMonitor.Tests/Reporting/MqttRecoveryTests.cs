@@ -182,8 +182,8 @@ public sealed class MqttRecoveryTests(ITestOutputHelper output)
     {
         var r1 = new ProbeResult(Gateway, Family.IPv4, "127.0.0.1:9", false, Reason.TcpRefused, "refused", 1, Requirement.Required, DateTimeOffset.UtcNow);
         var r2 = new ProbeResult(Extra, Family.IPv4, "127.0.0.1:10", false, Reason.TcpRefused, "refused", 1, Requirement.Required, DateTimeOffset.UtcNow);
-        return new StatusSnapshot(Status.Failing, "lab/gw: tcp_refused", [new ProfileStatus("lab", Status.Failing)],
-            [new GroupStatus("lab", "gw", Status.Failing, "tcp_refused", "refused"), new GroupStatus("lab", "extra", Status.Failing, "tcp_refused", "refused")],
+        return new StatusSnapshot(Status.Failing, Reason.TcpRefused, [new ProfileStatus("lab", Status.Failing, Reason.TcpRefused)],
+            [new GroupStatus("lab", "gw", Status.Failing, Reason.TcpRefused, "refused"), new GroupStatus("lab", "extra", Status.Failing, Reason.TcpRefused, "refused")],
             [r1, r2]);
     }
 }

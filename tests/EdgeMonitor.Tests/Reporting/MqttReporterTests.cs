@@ -34,7 +34,7 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Assert.Contains(seen, m => m.Retained && m.Topic == $"{prefix}/availability" && m.Payload == "online");
         var status = Json(seen.Single(m => m.Topic == $"{prefix}/status").Payload);
         Assert.Equal("failing", status.GetProperty("overall").GetString());
-        Assert.Equal("lab/gw: tcp_refused", status.GetProperty("reason").GetString());
+        Assert.Equal("tcp_refused", status.GetProperty("reason").GetString());
         Assert.Equal("box1", status.GetProperty("node").GetString());
         Assert.Equal(EdgeMonitor.AppInfo.Version, status.GetProperty("version").GetString());
         Assert.True(status.GetProperty("uptimeSeconds").GetInt64() >= 0);
@@ -104,7 +104,7 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         using var broker = new MosquittoBroker();
         string prefix = Prefix();
         var config = Config(broker.Port, prefix);
-        config.Protocol = "5";
+        config.Protocol = EdgeMonitor.Configuration.MqttVersion.V5;
         config.ClientId = $"em-v5-{Guid.NewGuid():N}"[..20];
         var log = new ListSink();
         await using (var reporter = Create(config, TempDir.Create("mqtt"), log))
@@ -200,10 +200,10 @@ public sealed class MqttReporterTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Range(1, expected.Count).Select(i => (long)i), events.Select(e => e.GetProperty("seq").GetInt64()));
         for (int i = 0; i < expected.Count; i++)
         {
-            Assert.Equal(expected[i].Subject, events[i].GetProperty("what").GetString());
+            Assert.Equal(expected[i].Subject.ToString(), events[i].GetProperty("what").GetString());
             Assert.Equal(EdgeMonitor.Model.StatusOrder.ToName(expected[i].From), events[i].GetProperty("from").GetString());
             Assert.Equal(EdgeMonitor.Model.StatusOrder.ToName(expected[i].To), events[i].GetProperty("to").GetString());
-            Assert.Equal(expected[i].Reason, events[i].GetProperty("reason").GetString());
+            Assert.Equal(expected[i].Reason.ToCode(), events[i].GetProperty("reason").GetString());
         }
         Assert.Contains("unreachable", log.Text);
         Assert.All(got, m => Assert.False(m.Retained));

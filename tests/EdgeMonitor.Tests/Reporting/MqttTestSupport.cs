@@ -17,11 +17,11 @@ internal static class MqttTestSupport
         var s = pass ? Status.Ok : Status.Failing;
         var r = new ProbeResult(Gateway, Family.IPv4, "127.0.0.1:9", pass, pass ? Reason.Ok : Reason.TcpRefused,
             pass ? "" : detail, 1.5, Requirement.Required, DateTimeOffset.UtcNow);
-        return new StatusSnapshot(s, pass ? "" : "lab/gw: tcp_refused", [new ProfileStatus("lab", s)],
-            [new GroupStatus("lab", "gw", s, pass ? "" : "tcp_refused", pass ? "" : detail)], [r]);
+        return new StatusSnapshot(s, pass ? Reason.Ok : Reason.TcpRefused, [new ProfileStatus("lab", s, pass ? Reason.Ok : Reason.TcpRefused)],
+            [new GroupStatus("lab", "gw", s, pass ? Reason.Ok : Reason.TcpRefused, pass ? "" : detail)], [r]);
     }
 
-    public static readonly StatusSnapshot Start = new(Status.Unknown, "", [], [], []);
+    public static readonly StatusSnapshot Start = new(Status.Unknown, Reason.Unknown, [], [], []);
 
     /// <summary>A sequence of flips: each change has overall, profile and group transitions (3 events).</summary>
     public static IEnumerable<StatusChange> Flips(int count, bool firstPass = true, StatusSnapshot? from = null)

@@ -90,14 +90,14 @@ public static class DisplayContent
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (GroupStatus g in snap.Groups.Where(g => g.Status != Status.Ok).OrderByDescending(g => g.Status.Severity()))
             {
-                string label = GroupLabel(g.Profile, g.Id), why = ReasonLabel(g.Reason);
+                string label = GroupLabel(g.Profile, g.Id), why = g.Reason.ToLabel();
                 // Three CloudTrax profiles share the same cloud: one screen for one fact.
                 if (seen.Add($"{label}\n{why}"))
                     sections.Add([$"{label}:", why]);
             }
         }
         if (sections.Count == 0)
-            sections.Add([ReasonLabel(snap.OverallReason)]);
+            sections.Add([snap.OverallReason.ToLabel()]);
         return (headline, snap.Overall == Status.Failing, sections);
     }
 
@@ -114,9 +114,6 @@ public static class DisplayContent
         }
         return lines;
     }
-
-    /// <summary>A reason code in plain words (<see cref="ReasonCodes.ToLabel"/>); an unknown code as it is.</summary>
-    public static string ReasonLabel(string code) => ReasonCodes.TryParse(code, out Reason r) ? r.ToLabel() : code.Replace('_', ' ');
 
     /// <summary>"DT manager", "CloudTrax cloud": the vendor and what the group is for, as staff would say it.</summary>
     public static string GroupLabel(string profile, string id)

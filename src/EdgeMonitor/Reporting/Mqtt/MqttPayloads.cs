@@ -110,10 +110,10 @@ internal static class MqttPayloads
     {
         w.WriteString("epoch", epoch);
         w.WriteNumber("seq", seq);
-        w.WriteString("what", t.Subject);
+        w.WriteString("what", t.Subject.ToString());
         w.WriteString("from", t.From.ToName());
         w.WriteString("to", t.To.ToName());
-        w.WriteString("reason", t.Reason);
+        w.WriteString("reason", t.Reason.ToCode());
         w.WriteString("detail", t.Detail);
         w.WriteString("time", t.At.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
     });

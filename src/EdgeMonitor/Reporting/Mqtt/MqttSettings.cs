@@ -37,7 +37,7 @@ public sealed record MqttSettings(
         string clientId = string.IsNullOrWhiteSpace(c.ClientId) ? $"edgemonitor-{site}-{node}" : c.ClientId;
         string prefix = string.IsNullOrWhiteSpace(c.TopicPrefix) ? MqttTopics.DefaultPrefix(site, node) : c.TopicPrefix.TrimEnd('/');
         return new MqttSettings(c.Host ?? MqttSection.DefaultHost, c.Port, clientId, c.KeepAliveSeconds,
-            c.Protocol == "5" ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311, credentials, tls,
+            c.Protocol == MqttVersion.V5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311, credentials, tls,
             new MqttTopics(prefix, c.DiscoveryPrefix.TrimEnd('/')), c.HomeAssistant, TimeSpan.FromSeconds(c.ReconnectMaxSeconds), site, node);
     }
 
@@ -117,33 +117,30 @@ public static class MqttSection
     /// <summary>`mqtt.host` set means on, unless `enabled: false` says otherwise.</summary>
     public static bool IsOn(MqttConfig c) => c.Enabled ?? c.Host is not null;
 
-    /// <summary>Throws <see cref="ConfigException"/> for the first bad setting.</summary>
-    public static void Validate(MqttConfig c, string source)
+    /// <summary>
+    /// The section's rules, every problem with its path; the command line hands them to the
+    /// loader with the other outputs' (ConfigOption.Outputs), so `check` reports them as `run` does.
+    /// Files (TLS, credentials) are checked only when MQTT is on.
+    /// </summary>
+    public static void Validate(EdgeMonitorConfig config, Action<bool, string, string> check)
     {
-        void Check(bool ok, string path, string message)
-        {
-            if (!ok)
-                throw new ConfigException(source, path, message);
-        }
-        Check(c.Port is >= 1 and <= 65535, "$.mqtt.port", "must be 1..65535");
-        Check(c.Protocol is "3.1.1" or "5", "$.mqtt.protocol", "must be 3.1.1 or 5");
-        Check(c.KeepAliveSeconds is >= 5 and <= 65535, "$.mqtt.keepAliveSeconds", "must be 5..65535");
-        Check(c.Host is null || !string.IsNullOrWhiteSpace(c.Host), "$.mqtt.host", "must not be empty");
-        Check(c.TopicPrefix is null || (c.TopicPrefix.Trim('/').Length > 0 && c.TopicPrefix.IndexOfAny(['+', '#', '\0']) < 0),
-            "$.mqtt.topicPrefix", "must be a topic without wildcards (+, #)");
-        Check(c.DiscoveryPrefix.Trim('/').Length > 0 && c.DiscoveryPrefix.IndexOfAny(['+', '#', '\0']) < 0,
-            "$.mqtt.discoveryPrefix", "must be a topic without wildcards (+, #)");
-        Check(c.SpoolMaxEvents is >= 1 and <= 1_000_000, "$.mqtt.spoolMaxEvents", "must be 1..1000000");
-        Check(c.SpoolMaxBytes is >= 4096 and <= 256 * 1024 * 1024, "$.mqtt.spoolMaxBytes", "must be 4096..268435456");
-        Check(c.ReconnectMaxSeconds is >= 1 and <= 3600, "$.mqtt.reconnectMaxSeconds", "must be 1..3600");
-        Check(c.ClientId is null || c.ClientId.Length is >= 1 and <= 65535, "$.mqtt.clientId", "must not be empty");
+        MqttConfig c = config.Mqtt;
+        check(c.Port is >= 1 and <= 65535, "$.mqtt.port", "must be 1..65535");
+        check(c.KeepAliveSeconds is >= 5 and <= 65535, "$.mqtt.keepAliveSeconds", "must be 5..65535");
+        check(c.Host is null || !string.IsNullOrWhiteSpace(c.Host), "$.mqtt.host", "must not be empty");
+        check(c.TopicPrefix is null || IsTopic(c.TopicPrefix), "$.mqtt.topicPrefix", "must be a topic without wildcards (+, #)");
+        check(IsTopic(c.DiscoveryPrefix), "$.mqtt.discoveryPrefix", "must be a topic without wildcards (+, #)");
+        check(c.SpoolMaxEvents is >= 1 and <= 1_000_000, "$.mqtt.spoolMaxEvents", "must be 1..1000000");
+        check(c.SpoolMaxBytes is >= 4096 and <= 256 * 1024 * 1024, "$.mqtt.spoolMaxBytes", "must be 4096..268435456");
+        check(c.ReconnectMaxSeconds is >= 1 and <= 3600, "$.mqtt.reconnectMaxSeconds", "must be 1..3600");
+        check(c.ClientId is null || c.ClientId.Length is >= 1 and <= 65535, "$.mqtt.clientId", "must not be empty");
         if (!IsOn(c))
             return;
         if (c.Tls is { } tls)
         {
             foreach (var (path, file) in new[] { ("caFile", tls.CaFile), ("certFile", tls.CertFile), ("keyFile", tls.KeyFile) })
-                Check(file is null || File.Exists(file), $"$.mqtt.tls.{path}", $"file '{file}' does not exist");
-            Check((tls.CertFile is null) == (tls.KeyFile is null), "$.mqtt.tls", "certFile and keyFile go together");
+                check(file is null || File.Exists(file), $"$.mqtt.tls.{path}", $"file '{file}' does not exist");
+            check((tls.CertFile is null) == (tls.KeyFile is null), "$.mqtt.tls", "certFile and keyFile go together");
         }
         if (c.CredentialsFile is { } creds)
         {
@@ -153,10 +150,28 @@ public static class MqttSection
             }
             catch (Exception e) when (e is MqttSettingsException or IOException or UnauthorizedAccessException)
             {
-                Check(false, "$.mqtt.credentialsFile", e.Message);
+                check(false, "$.mqtt.credentialsFile", e.Message);
             }
         }
     }
+
+    /// <summary>
+    /// The rules again on a config changed after loading (`mqtt-test` turns MQTT on, so its files
+    /// count): throws <see cref="ConfigException"/> listing every problem.
+    /// </summary>
+    public static void Validate(EdgeMonitorConfig config, string source)
+    {
+        var errors = new List<ConfigError>();
+        Validate(config, (ok, path, message) =>
+        {
+            if (!ok)
+                errors.Add(new ConfigError(path, message));
+        });
+        if (errors.Count > 0)
+            throw new ConfigException(source, errors);
+    }
+
+    private static bool IsTopic(string s) => s.Trim('/').Length > 0 && s.IndexOfAny(['+', '#', '\0']) < 0;
 }
 
 /// <summary>statx(2) without following a symlink (its struct has one layout on every architecture), and geteuid(2).</summary>

@@ -32,6 +32,6 @@ public sealed class DisplayAotTests(AotBinaries binaries) : IDisposable
         File.WriteAllText(config, """{ "display": { "kind": "ssd1309" } }""");
         (exit, _, err) = aot.Run(["display", "--config", config, "test"]);
         Assert.Equal(78, exit);
-        Assert.Contains("'ssd1309' is not one of off, ssd1306-128x64, ssd1306-128x32, hd44780-16x2, hd44780-20x4", err);
+        Assert.Contains("$.display.kind: must be off, ssd1306-128x64, ssd1306-128x32, hd44780-16x2 or hd44780-20x4, not text \"ssd1309\"", err);
     }
 }

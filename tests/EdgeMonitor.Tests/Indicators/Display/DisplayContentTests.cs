@@ -17,8 +17,7 @@ public sealed class DisplayContentTests
             Assert.InRange(label.Length, 2, 20);
             Assert.Equal(label, Font5x7.Printable(label));
         }
-        Assert.Equal("TLS intercepted", DisplayContent.ReasonLabel("tls_intercepted"));
-        Assert.Equal("something new", DisplayContent.ReasonLabel("something_new"));
+        Assert.Equal("TLS intercepted", Reason.TlsIntercepted.ToLabel());
     }
 
     [Fact]
@@ -51,7 +50,7 @@ public sealed class DisplayContentTests
     [Fact]
     public void Unknown_overall_after_a_real_cycle_is_not_starting()
     {
-        var snap = new StatusSnapshot(Status.Unknown, "dns_timeout", [], [new("p", "g", Status.Unknown, "dns_timeout", "")], []);
+        var snap = new StatusSnapshot(Status.Unknown, Reason.DnsTimeout, [], [new("p", "g", Status.Unknown, Reason.DnsTimeout, "")], []);
         var input = new DisplayInput("s", "n", "", snap, false, false, [DisplayItem.Reasons]);
         var screen = DisplayContent.Screens(input, PanelGeometry.For(DisplayKind.Hd44780_20x4))[0];
         Assert.Equal(["UNKNOWN", "p g:", "DNS timeout", ""], screen.Select(l => l.Text));

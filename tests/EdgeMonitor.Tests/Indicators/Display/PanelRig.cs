@@ -98,20 +98,20 @@ public sealed class PanelRig : IDisposable
 /// <summary>The pictures the tests use: ok, degraded, failing (three groups, two CloudTrax profiles sharing one cloud).</summary>
 public static class Snapshots
 {
-    private static GroupStatus G(string profile, string id, Status s, string reason) => new(profile, id, s, reason, "");
+    private static GroupStatus G(string profile, string id, Status s, Reason reason) => new(profile, id, s, reason, "");
 
-    public static StatusSnapshot Ok { get; } = new(Status.Ok, "ok", [],
-        [G("dt-ccon-gen2", "manager", Status.Ok, "ok"), G("cloudtrax-ap", "cloud", Status.Ok, "ok")], []);
+    public static StatusSnapshot Ok { get; } = new(Status.Ok, Reason.Ok, [],
+        [G("dt-ccon-gen2", "manager", Status.Ok, Reason.Ok), G("cloudtrax-ap", "cloud", Status.Ok, Reason.Ok)], []);
 
-    public static StatusSnapshot Degraded { get; } = new(Status.Degraded, "ntp_timeout", [],
-        [G("dt-ccon-gen2", "manager", Status.Ok, "ok"), G("cloudtrax-ap", "ntp", Status.Degraded, "ntp_timeout")], []);
+    public static StatusSnapshot Degraded { get; } = new(Status.Degraded, Reason.NtpTimeout, [],
+        [G("dt-ccon-gen2", "manager", Status.Ok, Reason.Ok), G("cloudtrax-ap", "ntp", Status.Degraded, Reason.NtpTimeout)], []);
 
-    public static StatusSnapshot Failing { get; } = new(Status.Failing, "tls_intercepted", [],
+    public static StatusSnapshot Failing { get; } = new(Status.Failing, Reason.TlsIntercepted, [],
     [
-        G("dt-ccon-gen2", "manager", Status.Failing, "tls_intercepted"),
-        G("cloudtrax-ap", "ntp", Status.Degraded, "ntp_timeout"),
-        G("cloudtrax-ap", "cloud", Status.Failing, "tcp_timeout"),
-        G("cloudtrax-switch", "cloud", Status.Failing, "tcp_timeout"),
-        G("dt-ccon-gen2", "est", Status.Ok, "ok"),
+        G("dt-ccon-gen2", "manager", Status.Failing, Reason.TlsIntercepted),
+        G("cloudtrax-ap", "ntp", Status.Degraded, Reason.NtpTimeout),
+        G("cloudtrax-ap", "cloud", Status.Failing, Reason.TcpTimeout),
+        G("cloudtrax-switch", "cloud", Status.Failing, Reason.TcpTimeout),
+        G("dt-ccon-gen2", "est", Status.Ok, Reason.Ok),
     ], []);
 }

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using EdgeMonitor.Configuration;
 using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 
-namespace EdgeMonitor.Configuration;
+namespace EdgeMonitor.Monitoring;
 
-/// <summary>Builds the probes' shared environment from a validated configuration.</summary>
+/// <summary>Builds the probes' shared environment from a validated configuration (configuration itself is data only).</summary>
 public static class EnvironmentFactory
 {
     public static ProbeEnvironment Create(EdgeMonitorConfig c)
@@ -30,7 +31,7 @@ public static class EnvironmentFactory
             Timeout = TimeSpan.FromMilliseconds(c.Probe.TimeoutMs),
             Concurrency = c.Probe.Concurrency,
             MaxAddresses = c.Probe.MaxAddresses,
-            Ipv6 = c.Probe.Ipv6 switch { "off" => Ipv6Mode.Off, "required" => Ipv6Mode.Required, _ => Ipv6Mode.Optional },
+            Ipv6 = c.Probe.Ipv6,
             ExtraCas = cas,
             Lab = c.Probe.Lab,
             MaxClockOffset = TimeSpan.FromMilliseconds(c.Ntp.MaxOffsetMs),
