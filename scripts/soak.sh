@@ -3,10 +3,13 @@
 # sampling RSS, RssAnon, threads and fds. Everything runs in a network namespace of its own
 # with only a loopback: nothing leaves the machine. Needs root (namespace, nftables).
 #
-#   scripts/soak.sh [--binary PATH] [--duration S] [--out DIR] [soak.py options...]
+#   scripts/soak.sh [--binary PATH] [--peer PATH] [--duration S] [--out DIR] [soak.py options...]
 #
 # Defaults: artifacts/publish/linux-x64/edgemonitor (./publish.sh --rid linux-x64 when
 # missing), 3600 s, results in artifacts/soak/ (soak.csv, soak.json, soak.svg, daemon.log).
+# --peer PATH runs a second binary beside it on the same targets and faults (peer.log), both
+# sampled and drawn; --env / --peer-env NAME=VALUE set each one's environment; --store-reload S
+# makes .NET reload its trust store every S s (a private copy, touched); `--help-all` for the rest.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 binary="$repo/artifacts/publish/linux-x64/edgemonitor"
@@ -14,7 +17,8 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) binary="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help-all) exec python3 "$repo/scripts/bench/soak.py" --help ;;
     *) args+=("$1"); shift ;;
   esac
 done
