@@ -3,6 +3,7 @@ using EdgeMonitor.Configuration;
 using EdgeMonitor.Hosting;
 using EdgeMonitor.Indicators;
 using EdgeMonitor.Indicators.Display;
+using EdgeMonitor.Interop;
 using EdgeMonitor.Model;
 using EdgeMonitor.Monitoring;
 using EdgeMonitor.Net;
@@ -32,7 +33,7 @@ public static class RunCommand
 
         """, RunAsync);
 
-    private const int SIGUSR1 = 10;
+    private const int SIGHUP = 1, SIGUSR1 = 10;
 
     private static async Task<int> RunAsync(Args args)
     {
@@ -132,6 +133,10 @@ public static class RunCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop);
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStop);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnStop);
+        // Started under nohup (or by anything that ignores SIGHUP), reload and re-check would be
+        // dead: .NET keeps an inherited "ignore". The handlers below are this daemon's interface.
+        Libc.RestoreDefaultDisposition(SIGHUP);
+        Libc.RestoreDefaultDisposition(SIGUSR1);
         using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnReload);
         // Raw signal numbers are allowed on Unix; SIGUSR1 is 10 on every architecture .NET runs on.
         using var usr1 = PosixSignalRegistration.Create((PosixSignal)SIGUSR1, c =>

@@ -44,6 +44,21 @@ public sealed class RunDaemonTests
     }
 
     [Fact]
+    public void Started_under_nohup_it_still_reloads_on_sighup()
+    {
+        // nohup starts it with SIGHUP ignored, and .NET keeps an inherited "ignore" unless told otherwise.
+        using var a = new AcceptingListener();
+        using var d = new DaemonHarness(Config(Tcp("first", a.Port)));
+        d.Start(wrapIn: ["nohup"]);
+        d.WaitForStatus(s => DaemonHarness.GroupStatus(s, "first") == "ok", "group first ok");
+
+        File.WriteAllText(d.ConfigPath, Config(Tcp("second", a.Port)));
+        d.Process!.Signal(Posix.SIGHUP);
+        d.WaitForStatus(s => DaemonHarness.GroupStatus(s, "second") == "ok", "group second ok after SIGHUP");
+        Assert.Equal(0, d.Terminate());
+    }
+
+    [Fact]
     public void Sighup_with_a_broken_config_keeps_the_running_one_and_a_good_one_is_applied()
     {
         using var a = new AcceptingListener();
