@@ -41,7 +41,8 @@ public static class MqttTestCommand
 
         EdgeMonitorConfig config = ConfigOption.Load(configPath);
         config.Mqtt.Enabled = true;
-        MqttSection.Validate(config, configPath ?? ConfigLoader.EmbeddedName); // again: on, its files count
+        // Again, now that MQTT is on: its TLS and credentials files count.
+        ConfigLoader.Validate(config, configPath ?? ConfigLoader.EmbeddedName, ConfigOption.Outputs);
         using var log = new LoggerConfiguration().MinimumLevel.Debug()
             .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
         log.Information("{Config}", ConfigOption.Banner(configPath));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -159,9 +160,18 @@ public static class ResolvConf
         try
         {
             using var reader = new StreamReader(path);
-            var text = new char[MaxChars];
-            int n = reader.ReadBlock(text, 0, text.Length);
-            foreach (string line in new string(text, 0, n).Split('\n'))
+            // Read on every "temporary resolver failure": a pooled buffer, not 128 KB of fresh large-object heap each time.
+            char[] text = ArrayPool<char>.Shared.Rent(MaxChars);
+            string head;
+            try
+            {
+                head = new string(text, 0, reader.ReadBlock(text, 0, MaxChars));
+            }
+            finally
+            {
+                ArrayPool<char>.Shared.Return(text);
+            }
+            foreach (string line in head.Split('\n'))
             {
                 string[] f = line.Split((char[])[' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
                 if (f.Length >= 2 && f[0] == "nameserver" && IPAddress.TryParse(f[1].Split('%')[0], out IPAddress? a))

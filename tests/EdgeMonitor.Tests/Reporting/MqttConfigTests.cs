@@ -47,7 +47,7 @@ public sealed class MqttConfigTests
         Assert.Equal(["$.mqtt.port", "$.mqtt.keepAliveSeconds", "$.mqtt.topicPrefix", "$.mqtt.clientId"], e.Errors.Select(x => x.Path));
 
         config.Mqtt.Enabled = true;
-        e = Assert.Throws<ConfigException>(() => MqttSection.Validate(config, "t.json"));
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(config, "t.json", ConfigOption.Outputs));
         Assert.Equal("$.mqtt.tls.caFile", e.Errors[^1].Path);
         Assert.Equal(5, e.Errors.Count);
     }

@@ -8,8 +8,6 @@ internal static class DisplayValidation
     public static void Validate(EdgeMonitorConfig c, Action<bool, string, string> check)
     {
         DisplayConfig d = c.Display;
-        check(Enum.IsDefined(d.Kind), "$.display.kind",
-            $"must be one of {string.Join(", ", Enum.GetValues<DisplayKind>().Select(k => ConfigShape.Name(k)))}");
         check(d.Bus is >= 0 and <= 255, "$.display.bus", "must be an I2C bus number 0..255 (/dev/i2c-N)");
         check(d.Address is null or (>= 0x03 and <= 0x77), "$.display.address", "must be a 7-bit I2C address 0x03..0x77");
         check(d.Rotation is 0 or 180, "$.display.rotation", "must be 0 or 180");

@@ -155,22 +155,6 @@ public static class MqttSection
         }
     }
 
-    /// <summary>
-    /// The rules again on a config changed after loading (`mqtt-test` turns MQTT on, so its files
-    /// count): throws <see cref="ConfigException"/> listing every problem.
-    /// </summary>
-    public static void Validate(EdgeMonitorConfig config, string source)
-    {
-        var errors = new List<ConfigError>();
-        Validate(config, (ok, path, message) =>
-        {
-            if (!ok)
-                errors.Add(new ConfigError(path, message));
-        });
-        if (errors.Count > 0)
-            throw new ConfigException(source, errors);
-    }
-
     private static bool IsTopic(string s) => s.Trim('/').Length > 0 && s.IndexOfAny(['+', '#', '\0']) < 0;
 }
 
