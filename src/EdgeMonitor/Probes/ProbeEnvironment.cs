@@ -19,6 +19,9 @@ public sealed record ProbeEnvironment
     /// <summary>Extra trust anchors beside the system store (tls.extraCaFile); for public targets only in a lab.</summary>
     public X509Certificate2Collection ExtraCas { get; init; } = [];
 
+    /// <summary>Chain verdicts kept across probes; one table per configuration (a reload starts afresh).</summary>
+    public ChainVerdicts ChainVerdicts { get; init; } = new();
+
     /// <summary>probe.lab: a test lab stands in for the vendors' public services (private addresses, a lab CA).</summary>
     public bool Lab { get; init; }
 

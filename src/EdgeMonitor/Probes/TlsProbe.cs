@@ -65,7 +65,7 @@ public sealed class TlsProbe : IProbe
         var (socket, failure) = await Connector.ConnectAsync(endpoint, ctx.Timeout).ConfigureAwait(false);
         if (socket is null)
             return failure!;
-        X509Certificate2Collection trust = ctx.Environment.TrustFor(ctx.Target);
+        var trust = new Trust(ctx.Environment.TrustFor(ctx.Target), ctx.Environment.ChainVerdicts, ctx.Environment.Time);
         bool named = !IPAddress.TryParse(ctx.HostName, out _);
 
         // The real handshake may use the whole budget: a server still answering is slow, not a filter.
@@ -132,7 +132,7 @@ public sealed class TlsProbe : IProbe
     /// proxy that cannot speak h2 is interception "and it refuses h2"; the real, trusted service
     /// refusing it is a protocol failure.
     /// </summary>
-    private static async Task<ProbeOutcome> WithoutAlpnAsync(ProbeContext ctx, IPEndPoint endpoint, X509Certificate2Collection trust, string alpn, Attempt refused)
+    private static async Task<ProbeOutcome> WithoutAlpnAsync(ProbeContext ctx, IPEndPoint endpoint, Trust trust, string alpn, Attempt refused)
     {
         var (socket, _) = await Connector.ConnectAsync(endpoint, ctx.Timeout).ConfigureAwait(false);
         var plain = new Attempt();
@@ -193,9 +193,12 @@ public sealed class TlsProbe : IProbe
         return ProbeOutcome.Ok($"{proto}{alpn}, trusted by {c.Anchor}: {facts}");
     }
 
+    /// <summary>What a certificate is judged against: the extra anchors, the kept verdicts, the clock.</summary>
+    private sealed record Trust(X509Certificate2Collection ExtraCas, ChainVerdicts Verdicts, TimeProvider Time);
+
     /// <summary>One connection, one handshake, its facts in <paramref name="attempt"/>; never throws for what the peer does. Owns and disposes the socket.</summary>
-    /// <param name="extraCas">Null: do not judge the certificate at all (the neutral handshake).</param>
-    private static async Task HandshakeAsync(Attempt attempt, Socket socket, string sni, string? alpn, X509Certificate2Collection? extraCas, CancellationToken ct)
+    /// <param name="trust">Null: do not judge the certificate at all (the neutral handshake).</param>
+    private static async Task HandshakeAsync(Attempt attempt, Socket socket, string sni, string? alpn, Trust? trust, CancellationToken ct)
     {
         var observed = new ObservedStream(new NetworkStream(socket, ownsSocket: true));
         attempt.Observed = observed;
@@ -204,20 +207,23 @@ public sealed class TlsProbe : IProbe
         {
             TargetHost = sni,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            // No network traffic from chain building: no AIA downloads, no CRL/OCSP.
+            // No network traffic from chain building: no AIA downloads, no CRL/OCSP. The handshake's
+            // own chain is anchored in the extra CAs alone, which is cheap; the system store is
+            // consulted through ChainVerdicts, once per distinct chain.
             CertificateChainPolicy = new X509ChainPolicy
             {
                 RevocationMode = X509RevocationMode.NoCheck,
                 DisableCertificateDownloads = true,
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
             },
             // Accept everything during the handshake; the verdict is made from the facts captured here.
             RemoteCertificateValidationCallback = (_, cert, chain, errors) =>
             {
-                if (extraCas is null)
+                if (trust is null)
                     return true;
                 try
                 {
-                    attempt.Cert = Inspect(cert as X509Certificate2, chain, errors, extraCas);
+                    attempt.Cert = Inspect(cert as X509Certificate2, chain, errors, trust);
                 }
                 catch (System.Security.Cryptography.CryptographicException)
                 {
@@ -230,6 +236,8 @@ public sealed class TlsProbe : IProbe
                 return true;
             },
         };
+        if (trust is not null)
+            options.CertificateChainPolicy.CustomTrustStore.AddRange(trust.ExtraCas);
         if (alpn is not null)
             options.ApplicationProtocols = [alpn == "h2" ? SslApplicationProtocol.Http2 : new SslApplicationProtocol(alpn)];
         try
@@ -260,59 +268,18 @@ public sealed class TlsProbe : IProbe
         }
     }
 
-    private static CertFacts? Inspect(X509Certificate2? leaf, X509Chain? systemChain, SslPolicyErrors errors, X509Certificate2Collection extraCas)
+    private static CertFacts? Inspect(X509Certificate2? leaf, X509Chain? handshakeChain, SslPolicyErrors errors, Trust trust)
     {
-        if (leaf is null || systemChain is null)
+        if (leaf is null || handshakeChain is null)
             return new CertFacts("", "", default, default, "", false, "", X509ChainStatusFlags.NoError, false, Missing: true);
 
-        X509ChainStatusFlags flags = Flags(systemChain);
-        bool anchored = !HasTrustError(flags);
-        string anchor = "the system store";
-        if (!anchored && extraCas.Count > 0)
-        {
-            // System roots did not anchor it: try the extra CAs as the only trust anchors,
-            // with whatever intermediates the server sent.
-            using var custom = new X509Chain();
-            custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            custom.ChainPolicy.CustomTrustStore.AddRange(extraCas);
-            custom.ChainPolicy.ExtraStore.AddRange(systemChain.ChainPolicy.ExtraStore);
-            foreach (X509ChainElement el in systemChain.ChainElements)
-                custom.ChainPolicy.ExtraStore.Add(el.Certificate);
-            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            custom.ChainPolicy.DisableCertificateDownloads = true;
-            custom.Build(leaf);
-            X509ChainStatusFlags customFlags = Flags(custom);
-            if (!HasTrustError(customFlags))
-            {
-                anchored = true;
-                flags = customFlags;
-                anchor = "an extra CA";
-            }
-            foreach (X509ChainElement el in custom.ChainElements)
-            {
-                if (!ReferenceEquals(el.Certificate, leaf) && !extraCas.Contains(el.Certificate))
-                    el.Certificate.Dispose();
-            }
-        }
+        ChainVerdicts.Verdict v = trust.Verdicts.Judge(leaf, handshakeChain, trust.ExtraCas, trust.Time.GetUtcNow().UtcDateTime);
         return new CertFacts(leaf.Subject, leaf.Issuer, leaf.NotBefore.ToUniversalTime(), leaf.NotAfter.ToUniversalTime(),
-            Names(leaf), anchored, anchor, flags, (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0, Missing: false);
+            Names(leaf), v.Anchored, v.Anchor, v.Flags, (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0, Missing: false);
     }
 
     private static string Ago(TimeSpan t) =>
         t.TotalDays >= 1 ? $"{(int)t.TotalDays} days" : t.TotalHours >= 1 ? $"{(int)t.TotalHours} hours" : $"{(int)t.TotalMinutes} minutes";
-
-    private static X509ChainStatusFlags Flags(X509Chain chain)
-    {
-        X509ChainStatusFlags f = X509ChainStatusFlags.NoError;
-        foreach (X509ChainStatus s in chain.ChainStatus)
-            f |= s.Status;
-        return f;
-    }
-
-    /// <summary>Anything but validity-period and revocation-lookup problems means the chain is not anchored in a trusted root.</summary>
-    private static bool HasTrustError(X509ChainStatusFlags f) =>
-        (f & ~(X509ChainStatusFlags.NotTimeValid | X509ChainStatusFlags.NotTimeNested
-               | X509ChainStatusFlags.RevocationStatusUnknown | X509ChainStatusFlags.OfflineRevocation)) != 0;
 
     private static string Describe(X509ChainStatusFlags f) =>
         (f & ~(X509ChainStatusFlags.RevocationStatusUnknown | X509ChainStatusFlags.OfflineRevocation)).ToString();

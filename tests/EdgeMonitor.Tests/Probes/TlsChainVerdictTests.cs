@@ -1,0 +1,92 @@
+using EdgeMonitor.Model;
+using EdgeMonitor.Net;
+using EdgeMonitor.Probes;
+using EdgeMonitor.Tests.Fixtures;
+using static EdgeMonitor.Tests.Fixtures.TlsHttpNginx;
+
+namespace EdgeMonitor.Tests.Probes;
+
+/// <summary>
+/// Chain verdicts kept across probes (ChainVerdicts) against a real nginx: the same chain is
+/// built against the system store once, any other certificate is judged at once, and a kept
+/// verdict ends with its lifetime or its certificates' validity.
+/// </summary>
+[Collection(TlsHttpNginx.Collection)]
+public sealed class TlsChainVerdictTests(TlsHttpNginx nginx)
+{
+    private const string Ap = "cloud_ap.cloudtrax.com";
+
+    /// <summary>The real clock moved by <see cref="Shift"/>: time passes for the verdicts without waiting.</summary>
+    private sealed class ShiftedTime : TimeProvider
+    {
+        public TimeSpan Shift;
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Shift;
+    }
+
+    private ProbeEnvironment Environment(int port, TimeProvider? time = null) => new()
+    {
+        Resolver = new ThrowingResolver(),
+        AddressMap = Map((Ap, port)),
+        ExtraCas = nginx.TrustedCas,
+        Timeout = TimeSpan.FromSeconds(3),
+        Time = time ?? TimeProvider.System,
+    };
+
+    private static async Task<ProbeResult> ProbeAsync(ProbeEnvironment env) =>
+        Assert.Single(await new ProbeRunner(env).RunAsync(Target("tls", Ap, 443), default));
+
+    [Fact]
+    public async Task The_same_chain_is_built_against_the_system_store_once_and_judged_alike_each_time()
+    {
+        var env = Environment(nginx.Valid);
+        for (int i = 0; i < 3; i++)
+        {
+            var r = await ProbeAsync(env);
+            Assert.True(r.Pass, r.Detail);
+            Assert.Contains("trusted by an extra CA", r.Detail);
+        }
+        Assert.Equal(1, env.ChainVerdicts.Builds);
+    }
+
+    [Fact]
+    public async Task Another_certificate_for_the_same_name_is_judged_on_its_own_at_once()
+    {
+        var env = Environment(nginx.Valid);
+        Assert.True((await ProbeAsync(env)).Pass);
+
+        // The same table, the name now answered by an inspecting firewall's forged certificate.
+        var forged = await ProbeAsync(env with { AddressMap = Map((Ap, nginx.Intercepting)) });
+        Assert.Equal(Reason.TlsUntrusted, forged.Reason);
+        Assert.Equal("CN=Inspection Firewall CA, O=EdgeMonitor Test", forged.Issuer);
+        Assert.Equal(2, env.ChainVerdicts.Builds);
+
+        // Without the extra CA the kept "trusted" verdict does not apply either.
+        var bare = await ProbeAsync(env with { ExtraCas = [] });
+        Assert.Equal(Reason.TlsUntrusted, bare.Reason);
+        Assert.Equal(3, env.ChainVerdicts.Builds);
+    }
+
+    [Fact]
+    public async Task A_kept_verdict_ends_after_its_lifetime()
+    {
+        var time = new ShiftedTime();
+        var env = Environment(nginx.Valid, time);
+        Assert.True((await ProbeAsync(env)).Pass);
+        time.Shift = ChainVerdicts.Lifetime - TimeSpan.FromSeconds(5);
+        Assert.True((await ProbeAsync(env)).Pass);
+        Assert.Equal(1, env.ChainVerdicts.Builds);
+
+        time.Shift = ChainVerdicts.Lifetime + TimeSpan.FromSeconds(1);
+        Assert.True((await ProbeAsync(env)).Pass);
+        Assert.Equal(2, env.ChainVerdicts.Builds);
+    }
+
+    [Fact]
+    public async Task A_verdict_on_an_expired_certificate_is_never_kept()
+    {
+        var env = Environment(nginx.Expired);
+        Assert.Equal(Reason.TlsExpired, (await ProbeAsync(env)).Reason);
+        Assert.Equal(Reason.TlsExpired, (await ProbeAsync(env)).Reason);
+        Assert.Equal(2, env.ChainVerdicts.Builds);
+    }
+}
