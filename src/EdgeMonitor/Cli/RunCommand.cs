@@ -42,7 +42,7 @@ public static class RunCommand
         args.EnsureEmpty();
 
         MallocArenas.Limit();
-        using var trustStoreReclaim = new TrustStoreReclaim();
+        using var memoryReclaim = new MemoryReclaim();
         EdgeMonitorConfig config = ConfigOption.Load(configPath);
         MonitorSetup setup = MonitorSetup.From(config);
 

@@ -15,6 +15,21 @@ internal static partial class MallocArenas
     [LibraryImport("libc", EntryPoint = "mallopt")]
     private static partial int MallOpt(int param, int value);
 
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
+
+    /// <summary>Hands free pages inside every arena back to the kernel, not only the heap's top (glibc; nothing elsewhere).</summary>
+    public static void Trim()
+    {
+        try
+        {
+            _ = MallocTrim(0);
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+        }
+    }
+
     public static void Limit(int arenas = 2)
     {
         try
