@@ -27,6 +27,26 @@ public sealed class TestCa : IDisposable
         File.WriteAllText(CertFile, Certificate.ExportCertificatePem());
     }
 
+    /// <summary>An intermediate CA signed by this one; its leaves' files carry leaf + intermediate, as a public server sends them.</summary>
+    public TestCa Intermediate(string commonName) => new(commonName, this);
+
+    private TestCa(string commonName, TestCa issuer)
+    {
+        Directory = issuer.Directory;
+        using var key = RSA.Create(2048);
+        var req = new CertificateRequest($"CN={commonName}, O=EdgeMonitor Test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+        req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false));
+        byte[] serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7f;
+        using X509Certificate2 signed = req.Create(issuer.Certificate, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2), serial);
+        Certificate = signed.CopyWithPrivateKey(key);
+        CertFile = Path.Combine(Directory, $"{Sanitize(commonName)}-ca.pem");
+        File.WriteAllText(CertFile, Certificate.ExportCertificatePem());
+    }
+
     /// <summary>Issues a server (and client) certificate; writes name.crt (leaf + CA) and name.key.</summary>
     public (string CertFile, string KeyFile) Issue(string fileName, string[] dnsNames, DateTimeOffset? notBefore = null,
         DateTimeOffset? notAfter = null, string[]? ipAddresses = null)

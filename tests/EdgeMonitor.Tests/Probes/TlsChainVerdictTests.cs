@@ -2,6 +2,7 @@ using EdgeMonitor.Model;
 using EdgeMonitor.Net;
 using EdgeMonitor.Probes;
 using EdgeMonitor.Tests.Fixtures;
+using EdgeMonitor.Tests.Infrastructure;
 using static EdgeMonitor.Tests.Fixtures.TlsHttpNginx;
 
 namespace EdgeMonitor.Tests.Probes;
@@ -88,5 +89,42 @@ public sealed class TlsChainVerdictTests(TlsHttpNginx nginx)
         Assert.Equal(Reason.TlsExpired, (await ProbeAsync(env)).Reason);
         Assert.Equal(Reason.TlsExpired, (await ProbeAsync(env)).Reason);
         Assert.Equal(2, env.ChainVerdicts.Builds);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_system_store_is_reached_through_the_intermediate_the_server_sends(bool sendIntermediate)
+    {
+        // Public services send leaf + intermediate. The system-store build runs outside the
+        // handshake, so it must get the intermediates the server sent; without them: untrusted.
+        using var root = new TestCa("EdgeMonitor Chain Root");
+        using var intermediate = root.Intermediate("EdgeMonitor Chain Intermediate");
+        var (crt, key) = intermediate.Issue("chained", [Ap]);
+        int port = Ports.Free();
+        string[] chain = sendIntermediate ? ["-cert_chain", intermediate.CertFile] : [];
+        using var server = ServerProcess.Start("openssl",
+            ["s_server", "-accept", $"127.0.0.1:{port}", "-cert", crt, "-key", key, .. chain, "-www", "-quiet"]);
+        server.WaitForTcp(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+
+        string dir = TempDir.Create("tlschain");
+        string config = Path.Combine(dir, "c.json");
+        File.WriteAllText(config, $$"""
+            { "probe": { "timeoutMs": 3000 },
+              "addressMap": { "{{Ap}}": "127.0.0.1:{{port}}" },
+              "targets": [ { "id": "ap", "kind": "tls", "host": "{{Ap}}", "port": 443 } ] }
+            """);
+        var (exit, stdout, stderr) = EdgeMonitorCli.Run(["check", "--config", config, "--json"],
+            env: new Dictionary<string, string> { ["SSL_CERT_FILE"] = root.CertFile, ["SSL_CERT_DIR"] = dir });
+        if (sendIntermediate)
+        {
+            Assert.True(exit == 0, $"exit {exit}: {stdout}{stderr}");
+            Assert.Contains("trusted by the system store", stdout);
+        }
+        else
+        {
+            Assert.NotEqual(0, exit);
+            Assert.Contains("tls_untrusted", stdout);
+        }
     }
 }
