@@ -52,17 +52,12 @@ public sealed class ChainVerdicts
         system.ChainPolicy.ExtraStore.AddRange(handshakeChain.ChainPolicy.ExtraStore);
         system.Build(leaf);
 
-        var verdict = new Verdict(false, "", Flags(system));
-        var (from, until) = Window(system);
-        if (!HasTrustError(verdict.Flags))
-        {
-            verdict = verdict with { Anchored = true, Anchor = "the system store" };
-        }
-        else if (extraCas.Count > 0 && Flags(handshakeChain) is var custom && !HasTrustError(custom))
-        {
-            verdict = new Verdict(true, "an extra CA", custom);
-            (from, until) = Window(handshakeChain);
-        }
+        X509ChainStatusFlags flags = Flags(system);
+        (Verdict verdict, X509Chain decided) =
+            !HasTrustError(flags) ? (new Verdict(true, "the system store", flags), system)
+            : extraCas.Count > 0 && Flags(handshakeChain) is var custom && !HasTrustError(custom) ? (new Verdict(true, "an extra CA", custom), handshakeChain)
+            : (new Verdict(false, "", flags), system);
+        var (from, until) = Window(decided);
         foreach (X509ChainElement el in system.ChainElements)
         {
             if (!ReferenceEquals(el.Certificate, leaf))

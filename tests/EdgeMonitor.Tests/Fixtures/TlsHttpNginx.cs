@@ -177,6 +177,24 @@ public sealed class TlsHttpNginx : IDisposable
         return map;
     }
 
+    /// <summary>
+    /// `edgemonitor check --json` in its own process on one tls target (<paramref name="host"/>
+    /// mapped to 127.0.0.1:<paramref name="port"/>) whose system store (OpenSSL's SSL_CERT_FILE)
+    /// is <paramref name="caFile"/> alone: the machine's real store stays untouched.
+    /// </summary>
+    public static (int Exit, string Stdout, string Stderr) CheckWithSystemStore(string caFile, string host, int port)
+    {
+        string dir = TempDir.Create("tlssys");
+        string config = Path.Combine(dir, "c.json");
+        File.WriteAllText(config, $$"""
+            { "probe": { "timeoutMs": 3000 },
+              "addressMap": { "{{host}}": "127.0.0.1:{{port}}" },
+              "targets": [ { "id": "ap", "kind": "tls", "host": "{{host}}", "port": 443 } ] }
+            """);
+        return EdgeMonitorCli.Run(["check", "--config", config, "--json"],
+            env: new Dictionary<string, string> { ["SSL_CERT_FILE"] = caFile, ["SSL_CERT_DIR"] = dir });
+    }
+
     public static ProbeRunner Runner(AddressMap map, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? extraCas = null, int timeoutMs = 3000) =>
         new(new ProbeEnvironment
         {

@@ -18,10 +18,7 @@ public sealed class TestCa : IDisposable
     {
         Directory = directory ?? TempDir.Create("ca");
         using var key = RSA.Create(2048);
-        var req = new CertificateRequest($"CN={commonName}, O=EdgeMonitor Test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+        CertificateRequest req = CaRequest(commonName, key, intermediate: false);
         Certificate = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(5));
         CertFile = Path.Combine(Directory, $"{Sanitize(commonName)}-ca.pem");
         File.WriteAllText(CertFile, Certificate.ExportCertificatePem());
@@ -34,14 +31,9 @@ public sealed class TestCa : IDisposable
     {
         Directory = issuer.Directory;
         using var key = RSA.Create(2048);
-        var req = new CertificateRequest($"CN={commonName}, O=EdgeMonitor Test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+        CertificateRequest req = CaRequest(commonName, key, intermediate: true);
         req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false));
-        byte[] serial = RandomNumberGenerator.GetBytes(12);
-        serial[0] &= 0x7f;
-        using X509Certificate2 signed = req.Create(issuer.Certificate, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2), serial);
+        using X509Certificate2 signed = req.Create(issuer.Certificate, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2), Serial());
         Certificate = signed.CopyWithPrivateKey(key);
         CertFile = Path.Combine(Directory, $"{Sanitize(commonName)}-ca.pem");
         File.WriteAllText(CertFile, Certificate.ExportCertificatePem());
@@ -66,14 +58,30 @@ public sealed class TestCa : IDisposable
         req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
         var from = notBefore ?? DateTimeOffset.UtcNow.AddDays(-1);
         var to = notAfter ?? DateTimeOffset.UtcNow.AddDays(90);
-        byte[] serial = RandomNumberGenerator.GetBytes(12);
-        serial[0] &= 0x7f;
-        using X509Certificate2 leaf = req.Create(Certificate, from, to, serial);
+        using X509Certificate2 leaf = req.Create(Certificate, from, to, Serial());
         string certFile = Path.Combine(Directory, fileName + ".crt");
         string keyFile = Path.Combine(Directory, fileName + ".key");
         File.WriteAllText(certFile, leaf.ExportCertificatePem() + "\n" + Certificate.ExportCertificatePem() + "\n");
         File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
         return (certFile, keyFile);
+    }
+
+    /// <summary>A CA's request: path length 0 below an intermediate, signing certificates and CRLs only.</summary>
+    private static CertificateRequest CaRequest(string commonName, RSA key, bool intermediate)
+    {
+        var req = new CertificateRequest($"CN={commonName}, O=EdgeMonitor Test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, intermediate, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+        return req;
+    }
+
+    /// <summary>A random positive 96-bit serial number.</summary>
+    private static byte[] Serial()
+    {
+        byte[] serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7f;
+        return serial;
     }
 
     private static string Sanitize(string s) => new(s.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray());

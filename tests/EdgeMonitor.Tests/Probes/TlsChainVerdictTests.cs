@@ -107,15 +107,7 @@ public sealed class TlsChainVerdictTests(TlsHttpNginx nginx)
             ["s_server", "-accept", $"127.0.0.1:{port}", "-cert", crt, "-key", key, .. chain, "-www", "-quiet"]);
         server.WaitForTcp(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
 
-        string dir = TempDir.Create("tlschain");
-        string config = Path.Combine(dir, "c.json");
-        File.WriteAllText(config, $$"""
-            { "probe": { "timeoutMs": 3000 },
-              "addressMap": { "{{Ap}}": "127.0.0.1:{{port}}" },
-              "targets": [ { "id": "ap", "kind": "tls", "host": "{{Ap}}", "port": 443 } ] }
-            """);
-        var (exit, stdout, stderr) = EdgeMonitorCli.Run(["check", "--config", config, "--json"],
-            env: new Dictionary<string, string> { ["SSL_CERT_FILE"] = root.CertFile, ["SSL_CERT_DIR"] = dir });
+        var (exit, stdout, stderr) = CheckWithSystemStore(root.CertFile, Ap, port);
         if (sendIntermediate)
         {
             Assert.True(exit == 0, $"exit {exit}: {stdout}{stderr}");

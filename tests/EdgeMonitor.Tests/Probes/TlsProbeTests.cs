@@ -37,17 +37,7 @@ public sealed class TlsProbeTests(TlsHttpNginx nginx)
     [Fact]
     public void Chain_anchored_in_the_system_store_passes_without_extra_cas()
     {
-        // A separate edgemonitor process whose system store (OpenSSL's SSL_CERT_FILE) is the test CA:
-        // the machine's real store stays untouched.
-        string dir = TempDir.Create("tlssys");
-        string config = Path.Combine(dir, "c.json");
-        File.WriteAllText(config, $$"""
-            { "probe": { "timeoutMs": 3000 },
-              "addressMap": { "{{Ap}}": "127.0.0.1:{{nginx.Valid}}" },
-              "targets": [ { "id": "ap", "kind": "tls", "host": "{{Ap}}", "port": 443 } ] }
-            """);
-        var (exit, stdout, stderr) = EdgeMonitorCli.Run(["check", "--config", config, "--json"],
-            env: new Dictionary<string, string> { ["SSL_CERT_FILE"] = nginx.Ca.CertFile, ["SSL_CERT_DIR"] = dir });
+        var (exit, stdout, stderr) = CheckWithSystemStore(nginx.Ca.CertFile, Ap, nginx.Valid);
         Assert.True(exit == 0, $"exit {exit}: {stdout}{stderr}");
         Assert.Contains("trusted by the system store", stdout);
     }
