@@ -149,9 +149,16 @@ internal static class ConfigShape
             if (d < bestDistance)
                 (best, bestDistance) = (k, d);
         }
-        return best is not null && bestDistance <= Math.Max(2, given.Length / 3) && bestDistance < given.Length
-            ? $" (did you mean '{best}'?)"
-            : "";
+        if (best is not null && bestDistance <= Math.Max(2, given.Length / 3) && bestDistance < given.Length)
+            return $" (did you mean '{best}'?)";
+        // A longer or shorter spelling of a name ('nodeName' for 'node'): too far apart by edits, plainly meant.
+        foreach (string k in known)
+        {
+            if (Math.Min(k.Length, given.Length) >= 3
+                && (given.StartsWith(k, StringComparison.OrdinalIgnoreCase) || k.StartsWith(given, StringComparison.OrdinalIgnoreCase)))
+                return $" (did you mean '{k}'?)";
+        }
+        return "";
     }
 
     // Levenshtein distance, two rows; names are short.

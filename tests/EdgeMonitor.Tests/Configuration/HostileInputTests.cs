@@ -54,6 +54,15 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public void A_longer_spelling_of_a_key_is_pointed_at_the_key()
+    {
+        // Too far apart by edits for the distance rule, plainly meant: found while writing a config.
+        ConfigException e = Refused("""{ "nodeName": "edge1", "probe": { "timeout": 2000 } }""");
+        Assert.Contains("unknown key 'nodeName' (did you mean 'node'?)", e.Message);
+        Assert.Contains("unknown key 'timeout' (did you mean 'timeoutMs'?)", e.Message);
+    }
+
+    [Fact]
     public void Every_error_is_listed_at_once_in_plain_words_with_did_you_mean()
     {
         ConfigException e = Refused("""{ "sitee": "x", "probe": { "timeoutMs": "fast", "concurency": 3 }, "mqtt": { "port": 1.5 } }""");
